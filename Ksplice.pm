@@ -1,0 +1,801 @@
+package Ksplice;
+# Shared code of the ksplice drivers (ksplice-create, ksplice-apply, ksplice-view,
+# ksplice-undo) and of ksplice-obj.pl: locating the installed pieces, messages,
+# running processes (with signal-safe cleanup), the config dir, the source tree
+# backups, the update tarball and the sysfs interface of the engine.
+#
+# Lookup of the other pieces: this file sits either at the top of the source
+# tree (beside objmanip/ and kmodsrc/) or in PREFIX/share/ksplice (beside
+# kmodsrc/, Makefile.ksplice and ksplice-obj.pl, with objmanip in
+# PREFIX/libexec/ksplice).  Every path is derived from where this file is, so
+# nothing has to be substituted at install time; KSPLICE_OBJMANIP,
+# KSPLICE_KMODSRC override for tests.
+
+use strict;
+use warnings;
+use Exporter 'import';
+use Cwd qw(abs_path getcwd);
+use Errno qw(EINTR);
+use Fcntl qw(:flock :mode O_RDONLY O_DIRECTORY);
+use File::Basename qw(dirname basename);
+use File::Copy qw(copy);
+use File::Find qw(find);
+use File::Path qw(make_path remove_tree);
+use File::Temp qw(tempdir);
+use POSIX qw(WNOHANG setpgid _exit);
+use Time::HiRes qw(time sleep);
+
+our $VERSION = '0.1.0';
+our @EXPORT_OK = qw(fatal info verbose warning);
+
+our $PROG = basename($0);
+our $VERBOSE = 0;       # -v
+our $QUIET = 0;         # -q
+
+# ---------------------------------------------------------------- locations
+
+my $HERE = dirname(abs_path(__FILE__));
+
+sub datadir { return $HERE }
+
+sub objmanip_path {
+	return $ENV{KSPLICE_OBJMANIP} if defined $ENV{KSPLICE_OBJMANIP} && length $ENV{KSPLICE_OBJMANIP};
+	for my $p ("$HERE/objmanip/objmanip", "$HERE/../../libexec/ksplice/objmanip") {
+		return abs_path($p) if -f $p && -x _;
+	}
+	return undef;
+}
+
+sub kmodsrc_path {
+	return $ENV{KSPLICE_KMODSRC} if defined $ENV{KSPLICE_KMODSRC};
+	return "$HERE/kmodsrc";
+}
+
+sub makefile_path { return "$HERE/Makefile.ksplice" }
+sub objpl_path    { return "$HERE/ksplice-obj.pl" }
+
+sub api_version {
+	my $meta = kmodsrc_path() . "/ksplice-meta.h";
+	open(my $fh, '<', $meta) or return undef;
+	while (<$fh>) {
+		return $1 if /^\s*#\s*define\s+KSPLICE_API_VERSION\s+(\d+)/;
+	}
+	return undef;
+}
+
+sub state_dir  { return $ENV{KSPLICE_STATE_DIR} // '/var/run/ksplice' }
+sub sysfs_root { return $ENV{KSPLICE_SYSFS} // '/sys' }
+
+# ---------------------------------------------------------------- messages
+
+# A failure that ends the driver: message and exit code.
+package Ksplice::Error {
+	sub new { my ($c, $msg, $code, %o) = @_; return bless { msg => $msg, code => $code // 1, %o }, $c }
+	sub msg  { $_[0]{msg} }
+	sub code { $_[0]{code} }
+}
+
+sub fatal { my ($msg, $code, %o) = @_; die Ksplice::Error->new($msg, $code, %o) }
+
+sub info    { print STDOUT @_, "\n" unless $QUIET }
+sub verbose { print STDOUT @_, "\n" if $VERBOSE && !$QUIET }
+sub warning { print STDERR "$PROG: warning: ", @_, "\n" }
+sub error   { print STDERR "$PROG: ", @_, "\n" }
+
+# Run the body of a driver; turn errors into messages and exit codes.
+# The cleanup runs in every case (errors, signals) before the message.
+sub main_wrapper {
+	my ($body, $cleanup) = @_;
+	my $ok = eval { $body->(); 1 };
+	my $err = $@;
+	if ($cleanup) {
+		local $SIG{INT} = 'IGNORE';
+		local $SIG{TERM} = 'IGNORE';
+		local $SIG{HUP} = 'IGNORE';
+		my $cok = eval { $cleanup->(!$ok); 1 };
+		if (!$cok) {
+			error("cleanup failed: ", (ref $@ ? $@->msg : $@));
+			$ok = 0;
+			$err ||= Ksplice::Error->new("cleanup failed", 1);
+		}
+	}
+	return 0 if $ok;
+	if (ref $err && $err->isa('Ksplice::Error')) {
+		my $m = $err->msg;
+		if (defined $m && length $m) {
+			if ($err->{plain}) { print STDERR $m, ($m =~ /\n\z/ ? '' : "\n") }
+			else { error($m) }
+		}
+		return $err->code;
+	}
+	chomp $err;
+	error("internal error: $err");
+	return 1;
+}
+
+# ---------------------------------------------------------------- processes
+
+our %CHILDREN;          # pid => 1: children in their own process group
+our $INTERRUPTED;       # signal name once one arrived
+
+# Signals end the driver through die, so that the cleanup of main_wrapper
+# restores everything; the running children (each leads its own process
+# group: make, gcc, objmanip...) are stopped first.
+sub install_signal_handlers {
+	for my $sig (qw(INT TERM HUP)) {
+		$SIG{$sig} = sub {
+			return if $INTERRUPTED;
+			$INTERRUPTED = $sig;
+			kill_children();
+			my %code = (INT => 130, TERM => 143, HUP => 129);
+			die Ksplice::Error->new("Interrupted (SIG$sig)", $code{$sig});
+		};
+	}
+}
+
+sub kill_children {
+	my @pids = keys %CHILDREN;
+	return unless @pids;
+	kill 'TERM', -$_ for @pids;
+	my $deadline = time + 10;
+	while (%CHILDREN && time < $deadline) {
+		for my $pid (keys %CHILDREN) {
+			my $r = waitpid($pid, WNOHANG);
+			delete $CHILDREN{$pid} if $r == $pid || $r == -1;
+		}
+		sleep 0.05 if %CHILDREN;
+	}
+	for my $pid (keys %CHILDREN) {
+		kill 'KILL', -$pid;
+		waitpid($pid, 0);
+		delete $CHILDREN{$pid};
+	}
+	# Stragglers of the process groups (gcc under make) are gone with TERM;
+	# give them a moment to let go of the files.
+	for my $pid (@pids) {
+		for (1 .. 40) { last unless kill 0, -$pid; sleep 0.05 }
+		kill 'KILL', -$pid;
+	}
+}
+
+# run(cmd => [...], dir => D, stdin => F, stdout => F, stderr => F,
+#     lines => sub {...} (stdout+stderr merged, one call per line), env => {...})
+# Returns the exit status (128+N for a signal).
+sub run {
+	my %o = @_;
+	my @cmd = @{ $o{cmd} };
+	verbose("+ ", join(' ', map { /[^\w\/.,=+:@%-]/ ? "'$_'" : $_ } @cmd)) if $VERBOSE > 1;
+	my ($rd, $wr);
+	if ($o{lines}) { pipe($rd, $wr) or fatal("pipe: $!") }
+	my $pid = fork;
+	fatal("fork: $!") unless defined $pid;
+	if ($pid == 0) {
+		setpgid(0, 0);
+		$SIG{$_} = 'DEFAULT' for qw(INT TERM HUP);
+		eval {
+			chdir $o{dir} or die "chdir $o{dir}: $!\n" if defined $o{dir};
+			my $in = $o{stdin} // '/dev/null';
+			open(STDIN, '<', $in) or die "$in: $!\n";
+			if ($o{lines}) {
+				close $rd;
+				open(STDOUT, '>&', $wr) or die "dup: $!\n";
+				open(STDERR, '>&', $wr) or die "dup: $!\n";
+			} else {
+				if (defined $o{stdout}) { open(STDOUT, '>', $o{stdout}) or die "$o{stdout}: $!\n" }
+				if (defined $o{stderr}) {
+					if ($o{stderr} eq '&1') { open(STDERR, '>&', \*STDOUT) or die "dup: $!\n" }
+					else { open(STDERR, '>', $o{stderr}) or die "$o{stderr}: $!\n" }
+				}
+			}
+			if ($o{env}) { $ENV{$_} = $o{env}{$_} for keys %{ $o{env} } }
+			exec { $cmd[0] } @cmd or die "cannot run $cmd[0]: $!\n";
+		};
+		print STDERR $@;
+		_exit(127);
+	}
+	setpgid($pid, $pid);    # both sides, to win the race
+	$CHILDREN{$pid} = 1;
+	if ($o{lines}) {
+		close $wr;
+		while (1) {
+			my $line = <$rd>;
+			if (!defined $line) {
+				next if $! == EINTR;
+				last;
+			}
+			chomp $line;
+			$o{lines}->($line);
+		}
+		close $rd;
+	}
+	my $r;
+	do { $r = waitpid($pid, 0) } while ($r == -1 && $! == EINTR && exists $CHILDREN{$pid});
+	my $st = $?;
+	delete $CHILDREN{$pid};
+	return 127 if $r != $pid;
+	return 128 + ($st & 127) if $st & 127;
+	return $st >> 8;
+}
+
+# Run and capture stdout (stderr merged) as a string.
+sub capture {
+	my @cmd = @_;
+	my $out = '';
+	my $rc = run(cmd => \@cmd, lines => sub { $out .= "$_[0]\n" });
+	return wantarray ? ($rc, $out) : $out;
+}
+
+# ---------------------------------------------------------------- small file helpers
+
+sub read_file {
+	my ($f) = @_;
+	open(my $fh, '<', $f) or return undef;
+	local $/;
+	my $s = <$fh>;
+	return $s // '';
+}
+
+sub write_file {
+	my ($f, $s) = @_;
+	open(my $fh, '>', $f) or fatal("cannot write $f: $!");
+	print $fh $s;
+	close $fh or fatal("cannot write $f: $!");
+}
+
+sub same_contents {
+	my ($a, $b) = @_;
+	return 0 unless -f $a && -f $b && -s $a == -s $b;
+	my ($sa, $sb) = (read_file($a), read_file($b));
+	return defined $sa && defined $sb && $sa eq $sb;
+}
+
+# Copy preserving mode and times (the kbuild decisions depend on mtimes).
+sub copy_preserve {
+	my ($from, $to) = @_;
+	my @st = stat($from) or fatal("cannot stat $from: $!");
+	copy($from, "$to.ksplice-tmp") or fatal("cannot copy $from to $to: $!");
+	chmod($st[2] & 07777, "$to.ksplice-tmp");
+	utime($st[8], $st[9], "$to.ksplice-tmp");
+	rename("$to.ksplice-tmp", $to) or fatal("cannot rename to $to: $!");
+}
+
+sub mkdir_p { my ($d) = @_; make_path($d) unless -d $d; -d $d or fatal("cannot create $d") }
+
+sub fmt_time { return sprintf("%.1f s", $_[0]) }
+
+# ---------------------------------------------------------------- ids and names
+
+sub random_id {
+	my @c = ('a' .. 'z', '0' .. '9');
+	my $s = '';
+	if (open(my $fh, '<', '/dev/urandom')) {
+		read($fh, my $b, 8);
+		$s .= $c[ord($_) % @c] for split //, $b;
+	} else {
+		$s .= $c[int rand @c] for 1 .. 8;
+	}
+	return $s;
+}
+
+sub valid_id { return defined $_[0] && $_[0] =~ /^[a-z0-9]+$/ && length($_[0]) <= 32 }
+
+sub target_tag { my ($t) = @_; (my $x = $t) =~ tr/-,/__/; return $x }
+
+sub module_names {
+	my ($id, $target) = @_;
+	my $t = target_tag($target);
+	return {
+		core      => "ksplice_$id",
+		core_file => "ksplice-$id.ko",
+		new       => "ksplice_${id}_${t}_new",
+		new_file  => "ksplice-${id}_${t}-new.ko",
+		old       => "ksplice_${id}_${t}_old",
+		old_file  => "ksplice-${id}_${t}-old.ko",
+	};
+}
+
+use constant MODULE_NAME_MAX => 55;    # MODULE_NAME_LEN (64 - 8) - 1
+
+# ---------------------------------------------------------------- abort codes
+
+our %ABORT = (
+	ok                      => 'The update succeeded.',
+	no_match                => 'Aborted: the pre code of the update does not match the code running in the kernel (the source or the compiler differs from the running kernel\'s).',
+	code_busy               => 'Aborted: a function to be changed was in use by a thread each time the update was tried (see the conflicts below).',
+	module_busy             => 'Aborted: a module of the update is in use and cannot be unloaded.',
+	out_of_memory           => 'Aborted: the kernel ran out of memory.',
+	failed_to_find          => 'Aborted: a symbol that the update needs was not found in the running kernel.',
+	unexpected_running_task => 'Aborted: an unexpected task was running while the machine was stopped.',
+	unexpected              => 'Aborted: an unexpected error occurred (see the kernel log).',
+	target_not_loaded       => 'Aborted: a module that the update changes is not loaded (use --partial to change only the loaded ones).',
+	call_failed             => 'Aborted: a hook of the update (pre/check/apply) failed.',
+	cold_update_loaded      => 'Aborted: a replacement module file for this change (cold update) is already loaded.',
+	bad_system_map          => 'Aborted: the System.map the update was built with does not describe the running kernel.',
+);
+
+sub abort_message {
+	my ($code) = @_;
+	return $ABORT{$code} // "Aborted with unknown code '$code'.";
+}
+
+# ---------------------------------------------------------------- config dir
+
+sub parse_kconfig {
+	my ($file) = @_;
+	my %c;
+	open(my $fh, '<', $file) or return undef;
+	while (<$fh>) {
+		next unless /^(CONFIG_\w+)=(.*)$/;
+		my ($k, $v) = ($1, $2);
+		$v =~ s/^"(.*)"$/$1/;
+		$c{$k} = $v;
+	}
+	return \%c;
+}
+
+sub kconfig_lines {
+	my ($file) = @_;
+	open(my $fh, '<', $file) or return undef;
+	return join '', grep { /^CONFIG_/ } <$fh>;
+}
+
+# Read a config dir: System.map, .config, build, optional flags and utsname.
+# Returns a hash; refuses a missing or inconsistent dir with a message that
+# names the file.
+sub check_config_dir {
+	my ($dir) = @_;
+	fatal("config dir $dir does not exist") unless -d $dir;
+	my $map = "$dir/System.map";
+	my $cfg = "$dir/.config";
+	my $build = "$dir/build";
+	fatal("config dir $dir has no System.map ($map missing)") unless -f $map;
+	fatal("config dir $dir has no .config ($cfg missing)") unless -f $cfg;
+	fatal("config dir $dir has no build link ($build missing: link it to the kernel's headers/build directory)")
+		unless -d $build;
+
+	my $kc = parse_kconfig($cfg) or fatal("cannot read $cfg");
+	my $cc_text = $kc->{CONFIG_CC_VERSION_TEXT}
+		or fatal("$cfg names no compiler (CONFIG_CC_VERSION_TEXT missing)");
+	my ($cc) = split ' ', $cc_text;
+
+	my $bcfg = "$build/.config";
+	if (-f $bcfg) {
+		my ($a, $b) = (kconfig_lines($cfg), kconfig_lines($bcfg));
+		fatal("$cfg does not match $bcfg: the config dir mixes two kernels") if $a ne $b;
+	}
+
+	# System.map: the real one (Debian ships an 83-byte placeholder in
+	# /boot), and the one of this kernel: its exported-symbol table equals
+	# the set of vmlinux exports in the build dir's Module.symvers.
+	my (%ksymtab, $nsyms, $has_text);
+	open(my $fh, '<', $map) or fatal("cannot read $map: $!");
+	while (<$fh>) {
+		my ($addr, $type, $name) = split;
+		next unless defined $name && $addr =~ /^[0-9a-f]+$/i;
+		$nsyms++;
+		$has_text = 1 if $name eq '_text';
+		$ksymtab{$1} = 1 if $name =~ /^__ksymtab_(.+)$/;
+	}
+	close $fh;
+	fatal("$map is not a System.map (no _text symbol; Debian's /boot/System.map is a placeholder: the real one is in the linux-image-*-dbg package)")
+		unless $has_text && $nsyms > 1000;
+	my $symvers = "$build/Module.symvers";
+	if (-f $symvers) {
+		my %exp;
+		open(my $sf, '<', $symvers) or fatal("cannot read $symvers: $!");
+		while (<$sf>) {
+			my @f = split /\t/;
+			$exp{$f[1]} = 1 if @f >= 3 && $f[2] eq 'vmlinux';
+		}
+		close $sf;
+		my @missing = grep { !$ksymtab{$_} } sort keys %exp;
+		my @extra = grep { !$exp{$_} } sort keys %ksymtab;
+		if (@missing || @extra) {
+			my $ex = $missing[0] // $extra[0];
+			fatal(sprintf("%s does not belong to the kernel of %s: %d exported symbols differ from %s (e.g. %s)",
+				$map, $cfg, @missing + @extra, $symvers, $ex));
+		}
+	} else {
+		warning("$symvers missing: cannot check that $map belongs to $cfg");
+	}
+
+	my $flags = '';
+	if (-f "$dir/flags") {
+		$flags = read_file("$dir/flags") // fatal("cannot read $dir/flags");
+		$flags =~ s/#.*//mg;
+		$flags =~ s/\s+/ /g;
+		$flags =~ s/^ | $//g;
+	}
+	my @flags = length $flags ? split(/ /, $flags) : ();
+
+	my $uts = config_utsname($dir, $build);
+	return {
+		dir => abs_path($dir), map => $map, config => $cfg, build => abs_path($build),
+		kconfig => $kc, cc => $cc, cc_text => $cc_text, flags => \@flags,
+		utsname => $uts, symvers => $symvers,
+	};
+}
+
+# Release, Version, Machine of the kernel the config dir describes: an
+# optional `utsname` file in the config dir (as written on the target:
+# "Release: `uname -r`" ...) wins; else the build dir's generated headers.
+sub config_utsname {
+	my ($dir, $build) = @_;
+	my %u;
+	my $s = read_file("$build/include/generated/utsrelease.h");
+	$u{Release} = $1 if defined $s && $s =~ /UTS_RELEASE\s+"([^"]*)"/;
+	if (!defined $u{Release}) {
+		my $r = read_file("$build/include/config/kernel.release");
+		if (defined $r) { chomp $r; $u{Release} = $r }
+	}
+	for my $h ("$build/include/generated/utsversion.h", "$build/include/generated/compile.h") {
+		$s = read_file($h);
+		next unless defined $s;
+		$u{Version} //= $1 if $s =~ /UTS_VERSION\s+"([^"]*)"/;
+		$u{Machine} //= $1 if $s =~ /UTS_MACHINE\s+"([^"]*)"/;
+	}
+	if (-f "$dir/utsname") {
+		my $f = parse_utsname(read_file("$dir/utsname"));
+		$u{$_} = $f->{$_} for keys %$f;
+	}
+	fatal("cannot find the kernel release of $build (include/generated/utsrelease.h)") unless defined $u{Release};
+	$u{Machine} //= 'x86_64';
+	$u{Version} //= '';
+	return \%u;
+}
+
+sub parse_utsname {
+	my ($s) = @_;
+	my %u;
+	for (split /\n/, $s // '') {
+		$u{$1} = $2 if /^(Release|Version|Machine):\s?(.*)$/;
+	}
+	return \%u;
+}
+
+sub format_utsname {
+	my ($u) = @_;
+	return join '', map { "$_: $u->{$_}\n" } qw(Release Version Machine);
+}
+
+sub running_utsname {
+	my %u;
+	$u{Release} = $ENV{KSPLICE_UNAME_RELEASE} // do { my $x = `uname -r`; chomp $x; $x };
+	$u{Version} = $ENV{KSPLICE_UNAME_VERSION} // do { my $x = `uname -v`; chomp $x; $x };
+	$u{Machine} = $ENV{KSPLICE_UNAME_MACHINE} // do { my $x = `uname -m`; chomp $x; $x };
+	return \%u;
+}
+
+# ---------------------------------------------------------------- source tree
+
+# Exclusive lock on the source tree: flock of the tree's directory itself (no
+# file is written into the shared tree).  `flock KSRC make ...` takes the same
+# lock from a shell.
+sub lock_tree {
+	my ($ksrc) = @_;
+	sysopen(my $fh, $ksrc, O_RDONLY | O_DIRECTORY) or fatal("cannot open $ksrc: $!");
+	if (!flock($fh, LOCK_EX | LOCK_NB)) {
+		info("Waiting for the lock on $ksrc (another ksplice-create is using it)");
+		flock($fh, LOCK_EX) or fatal("cannot lock $ksrc: $!");
+	}
+	return $fh;
+}
+
+# Files left by an interrupted earlier run (SIGKILL, power loss).
+sub find_leftovers {
+	my ($root) = @_;
+	my @l;
+	find({ no_chdir => 1, wanted => sub {
+		if (-d $_ && $File::Find::name =~ m{/\.git$}) { $File::Find::prune = 1; return }
+		push @l, $File::Find::name if /\.KSPLICE_(presrc|pre)$/;
+	} }, $root);
+	return sort @l;
+}
+
+# Undo an earlier run: source backups go back over the patched files (an
+# empty backup marks a file the patch created), pre objects over post ones.
+sub restore_leftovers {
+	my ($root, $accept) = @_;
+	my @l = find_leftovers($root);
+	for my $b (@l) {
+		(my $f = $b) =~ s/\.KSPLICE_(presrc|pre)$//;
+		if ($accept) {
+			unlink $b;
+		} elsif ($b =~ /\.KSPLICE_presrc$/ && -z $b) {
+			unlink $f, $b;
+		} else {
+			rename($b, $f) or fatal("cannot restore $f from $b: $!");
+		}
+	}
+	return scalar @l;
+}
+
+# A record of files that a run may change; restore() puts back the exact
+# bytes, modes and times, and removes the ones that did not exist.
+package Ksplice::Snapshot {
+	use File::Copy qw(copy);
+	sub new {
+		my ($c, $dir) = @_;
+		return bless { dir => $dir, files => {}, n => 0, order => [] }, $c;
+	}
+	sub protect {
+		my ($s, $path, %o) = @_;
+		return if exists $s->{files}{$path};
+		my $e = { keep_new => $o{keep_new} };
+		if (-l $path || -e $path) {
+			my $save = "$s->{dir}/" . $s->{n}++;
+			Ksplice::copy_preserve($path, $save);
+			$e->{save} = $save;
+		}
+		$s->{files}{$path} = $e;
+		push @{ $s->{order} }, $path;
+	}
+	sub restore {
+		my ($s) = @_;
+		my @err;
+		for my $path (reverse @{ $s->{order} }) {
+			my $e = $s->{files}{$path};
+			if ($e->{save}) {
+				next if Ksplice::same_contents($e->{save}, $path) && (stat $path)[9] == (stat $e->{save})[9];
+				eval { Ksplice::copy_preserve($e->{save}, $path); 1 } or push @err, $path;
+			} elsif (!$e->{keep_new}) {
+				unlink $path if -e $path;
+			}
+		}
+		return @err;
+	}
+}
+
+sub parse_cmd_file {
+	my ($cmdfile) = @_;
+	my $s = read_file($cmdfile);
+	return undef unless defined $s;
+	my ($cmd) = $s =~ /^cmd_\S+\s*:=\s*(.*)$/m;
+	$cmd //= '';
+	my %r = (cmd => $cmd);
+	($r{modname}) = $cmd =~ /-DKBUILD_MODNAME=['"]*([\w-]+)/;
+	($r{modfile}) = $cmd =~ /-DKBUILD_MODFILE=['"]*([\w\/.,-]+?)['"]*(?:\s|$)/;
+	$r{module} = $cmd =~ /(?:^|\s)-DMODULE(?:\s|$)/ ? 1 : 0;
+	($r{source}) = $s =~ /^source_\S+\s*:=\s*(\S+)/m;
+	$r{target} = $r{module} && $r{modname} ? $r{modname} : 'vmlinux';
+	return \%r;
+}
+
+sub cmd_file_of {
+	my ($obj) = @_;
+	return dirname($obj) . '/.' . basename($obj) . '.cmd';
+}
+
+# Objects of a built tree whose dependency list names one of the headers.
+sub objects_depending_on {
+	my ($objtree, @headers) = @_;
+	my %want = map { $_ => 1 } @headers;
+	my %objs;
+	find({ no_chdir => 1, wanted => sub {
+		my $n = $File::Find::name;
+		if (-d $_) {
+			$File::Find::prune = 1 if $n =~ m{/(\.git|scripts|tools|Documentation|usr|\.tmp_[^/]*)$} && $n ne $objtree;
+			return;
+		}
+		return unless basename($n) =~ /^\.(.+\.o)\.cmd$/;
+		my $obj = $1;
+		return if $obj =~ /\.mod\.o$/;
+		open(my $fh, '<', $n) or return;
+		my $in_deps = 0;
+		while (my $l = <$fh>) {
+			if ($l =~ /^deps_/) { $in_deps = 1; next }
+			next unless $in_deps;
+			last if $l =~ /^\S/ && $l !~ /^deps_/;
+			$l =~ s/^\s+|\s*\\?\s*$//g;
+			if ($want{$l}) {
+				my $rel = substr(dirname($n), length($objtree) + 1);
+				$objs{ ($rel eq '' ? '' : "$rel/") . $obj } = 1;
+				last;
+			}
+		}
+	} }, $objtree);
+	return sort keys %objs;
+}
+
+# ---------------------------------------------------------------- modules
+
+# Build the update's kernel modules with kbuild against BUILD:
+#   core  ksplice-ID.ko            the engine sources of kmodsrc/ (-DKSPLICE_ID=ID)
+#   new   ksplice-ID_t-new.ko      new_code_loader.c + the finalized new code of t
+#   old   ksplice-ID_t-old.ko      old_code_loader.c + the finalized old code of t
+# %a: id, build, dir (empty temp dir), targets => [{target, new, old}], jobs,
+# lines (callback for make's output).  Returns { file => path } of the .ko.
+sub build_modules {
+	my (%a) = @_;
+	my $src = kmodsrc_path();
+	my $dir = $a{dir};
+	my $id = $a{id};
+	fatal("kernel module sources not found ($src)") unless -d $src;
+	opendir(my $dh, $src) or fatal("cannot read $src: $!");
+	my @files = grep { -f "$src/$_" && !/^\./ && !/\.(o|ko|mod|mod\.c|cmd|order|symvers)$/ && $_ ne 'Makefile' && $_ ne 'Kbuild' } readdir $dh;
+	closedir $dh;
+	copy("$src/$_", "$dir/$_") or fatal("cannot copy $src/$_: $!") for @files;
+
+	my %is_loader = map { $_ => 1 } qw(new_code_loader.c old_code_loader.c);
+	my @core = sort map { (my $o = $_) =~ s/\.c$/.o/; $o } grep { /\.c$/ && !$is_loader{$_} } @files;
+	fatal("no engine sources in $src") unless @core;
+	for my $l (keys %is_loader) { fatal("$src/$l missing") unless -f "$src/$l" }
+	my ($lds) = grep { /\.lds$/ } sort @files;
+
+	my $kb = "# Generated by ksplice-create for update $id\n";
+	$kb .= "ccflags-y += -DKSPLICE_ID=$id -I\$(src)\n";
+	$kb .= "obj-m += ksplice-$id.o\n";
+	$kb .= "ksplice-$id-y := " . join(' ', @core) . "\n";
+	my %out = ("ksplice-$id.ko" => "$dir/ksplice-$id.ko");
+	for my $t (@{ $a{targets} }) {
+		my $n = module_names($id, $t->{target});
+		my $tag = target_tag($t->{target});
+		for my $kind (qw(new old)) {
+			my $mod = "ksplice-${id}_${tag}-$kind";
+			my $loader = "${tag}_${kind}_loader";
+			my $code = "${tag}_${kind}_code";
+			copy("$src/${kind}_code_loader.c", "$dir/$loader.c") or fatal("copy: $!");
+			copy($t->{$kind}, "$dir/$code.o_shipped") or fatal("cannot copy $t->{$kind}: $!");
+			$kb .= "obj-m += $mod.o\n";
+			$kb .= "$mod-y := $loader.o $code.o\n";
+			$kb .= "CFLAGS_$loader.o += -DKSPLICE_TARGET='\"$t->{target}\"'\n";
+			$kb .= "LDFLAGS_$mod.o += -T \$(src)/$lds\n" if $lds;
+			$out{ $n->{"${kind}_file"} } = "$dir/$mod.ko";
+		}
+	}
+	write_file("$dir/Kbuild", $kb);
+	my @cmd = ('make', '-C', $a{build}, "M=$dir", "-j" . ($a{jobs} || 1), 'modules');
+	my $rc = run(cmd => \@cmd, lines => $a{lines});
+	fatal("Building modules failed (make exited with $rc)", 1, log => 1) if $rc;
+	for my $k (sort keys %out) {
+		fatal("Building modules failed: $out{$k} was not produced") unless -f $out{$k};
+	}
+	return \%out;
+}
+
+# ---------------------------------------------------------------- tarball
+
+# Validate the member list of an update tarball before anything is
+# extracted: only regular files and directories, all below one directory
+# ksplice-ID/, no absolute names, no `..`, no links or devices.
+sub check_tarball {
+	my ($file) = @_;
+	fatal("$file: no such file") unless -f $file;
+	my ($rc, $names) = capture('tar', '--quoting-style=escape', '-tzf', $file);
+	fatal("$file is not a valid update tarball (tar: " . first_line($names) . ")") if $rc;
+	my ($rc2, $long) = capture('tar', '--quoting-style=escape', '-tzvf', $file);
+	fatal("$file is not a valid update tarball (tar: " . first_line($long) . ")") if $rc2;
+	my @names = split /\n/, $names;
+	my @long = split /\n/, $long;
+	fatal("$file is not a valid update tarball (inconsistent listing)") if @names != @long || !@names;
+	my $id;
+	for my $i (0 .. $#names) {
+		my $n = $names[$i];
+		my $type = substr($long[$i], 0, 1);
+		fatal("$file: refusing member '$n': not a regular file or directory") unless $type eq '-' || $type eq 'd';
+		fatal("$file: refusing member '$n': absolute path") if $n =~ m{^/};
+		fatal("$file: refusing member '$n': unsafe characters in name") unless $n =~ m{^[A-Za-z0-9._/+,=@-]+$};
+		my @c = grep { length } split m{/}, $n;
+		fatal("$file: refusing member '$n': '..' in path") if grep { $_ eq '..' } @c;
+		@c = grep { $_ ne '.' } @c;
+		fatal("$file: refusing member '$n': outside ksplice-<id>/") unless @c && $c[0] =~ /^ksplice-([a-z0-9]+)$/;
+		$id //= $1;
+		fatal("$file: refusing member '$n': outside ksplice-$id/") if $1 ne $id;
+	}
+	return $id;
+}
+
+sub first_line { my ($s) = @_; $s //= ''; my ($l) = split /\n/, $s; return $l // '' }
+
+# Open an update (tarball or unpacked directory) into a private temp dir.
+# Returns { id, dir, contents => [...], utsname => {...}, ... }.
+sub open_update {
+	my ($update, $tmp) = @_;
+	my $dir;
+	if (-d $update) {
+		$dir = abs_path($update);
+	} else {
+		my $id = check_tarball($update);
+		my $rc;
+		my ($rcx, $out) = capture('tar', '-xzf', $update, '-C', $tmp, '--no-same-owner',
+			'--no-same-permissions', '--no-overwrite-dir', '--delay-directory-restore');
+		fatal("cannot unpack $update: " . first_line($out)) if $rcx;
+		$dir = "$tmp/ksplice-$id";
+		fatal("$update holds no ksplice-$id/ directory") unless -d $dir && !-l $dir;
+		my @links;
+		find({ no_chdir => 1, wanted => sub { push @links, $_ if -l $_ } }, $tmp);
+		fatal("$update: refusing symbolic links (@links)") if @links;
+	}
+	my ($base) = basename($dir) =~ /^ksplice-([a-z0-9]+)$/
+		or fatal("$update: not an update (directory is not named ksplice-<id>)");
+	my $u = { id => $base, dir => $dir };
+	for my $f (qw(contents utsname api-version)) {
+		fatal("$update is not a valid update: $f missing") unless -f "$dir/$f" && !-l "$dir/$f";
+	}
+	$u->{utsname} = parse_utsname(read_file("$dir/utsname"));
+	($u->{api}) = (read_file("$dir/api-version") // '') =~ /(\d+)/;
+	$u->{description} = -f "$dir/description" ? read_file("$dir/description") : '';
+	chomp $u->{description};
+	$u->{patch} = -f "$dir/patch" ? read_file("$dir/patch") : '';
+	my (@changes, $core);
+	for my $l (split /\n/, read_file("$dir/contents")) {
+		my @f = split ' ', $l;
+		next unless @f;
+		if ($f[0] eq 'core' && @f == 3) {
+			$core = { name => $f[1], file => $f[2] };
+		} elsif ($f[0] eq 'change' && @f == 6) {
+			push @changes, { target => $f[1], new => $f[2], new_file => $f[3], old => $f[4], old_file => $f[5] };
+		} else {
+			fatal("$update is not a valid update: bad contents record '$l'");
+		}
+	}
+	fatal("$update is not a valid update: no core record in contents") unless $core;
+	fatal("$update is not a valid update: core module is $core->{name}, expected ksplice_$base")
+		unless $core->{name} eq "ksplice_$base";
+	for my $m ($core, map { ({ file => $_->{new_file} }, { file => $_->{old_file} }) } @changes) {
+		fatal("$update is not a valid update: bad module file name '$m->{file}'") unless $m->{file} =~ /^[\w.,-]+\.ko$/;
+		my $p = "$dir/$m->{file}";
+		fatal("$update is not a valid update: $m->{file} missing") unless -f $p && !-l $p;
+	}
+	$u->{core} = $core;
+	$u->{changes} = \@changes;
+	return $u;
+}
+
+# ---------------------------------------------------------------- sysfs
+
+sub sysfs_dir { my ($id) = @_; return sysfs_root() . "/module/ksplice_$id/ksplice" }
+sub module_loaded { my ($name) = @_; (my $n = $name) =~ tr/-/_/; return -d sysfs_root() . "/module/$n" }
+
+sub sysfs_read {
+	my ($id, $file) = @_;
+	my $s = read_file(sysfs_dir($id) . "/$file");
+	return undef unless defined $s;
+	chomp $s;
+	return $s;
+}
+
+sub sysfs_write {
+	my ($id, $file, $val) = @_;
+	my $p = sysfs_dir($id) . "/$file";
+	open(my $fh, '>', $p) or return "$p: $!";
+	my $ok = print $fh "$val\n";
+	my $err = $ok ? undef : "$!";
+	close($fh) or $err //= "$!";
+	return defined $err ? "$p: $err" : undef;
+}
+
+# Updates the kernel knows: core modules with a ksplice/ directory.
+sub loaded_updates {
+	my $d = sysfs_root() . "/module";
+	opendir(my $dh, $d) or return ();
+	my @ids = sort grep { defined } map { /^ksplice_([a-z0-9]+)$/ && -d "$d/$_/ksplice" ? $1 : undef } readdir $dh;
+	closedir $dh;
+	return @ids;
+}
+
+sub insmod {
+	my ($file, @args) = @_;
+	my @cmd = (split(' ', $ENV{KSPLICE_INSMOD} // 'insmod'), $file, @args);
+	my ($rc, $out) = capture(@cmd);
+	return $rc ? (first_line($out) || "insmod exited with $rc") : undef;
+}
+
+sub rmmod {
+	my ($name) = @_;
+	my @cmd = (split(' ', $ENV{KSPLICE_RMMOD} // 'rmmod'), $name);
+	my ($rc, $out) = capture(@cmd);
+	return $rc ? (first_line($out) || "rmmod exited with $rc") : undef;
+}
+
+sub update_state_dir { my ($id) = @_; return state_dir() . "/updates/$id" }
+
+sub saved_updates {
+	my $d = state_dir() . "/updates";
+	opendir(my $dh, $d) or return ();
+	my @ids = sort grep { valid_id($_) && -d "$d/$_" } readdir $dh;
+	closedir $dh;
+	return @ids;
+}
+
+1;

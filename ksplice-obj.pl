@@ -1,0 +1,146 @@
+#!/usr/bin/perl
+# ksplice-obj.pl - per-object steps of ksplice-create, called by Makefile.ksplice
+#
+#   ksplice-obj.pl snap     OBJTREE OBJ...             keep the pre object: OBJ -> OBJ.KSPLICE_pre (and its .cmd)
+#   ksplice-obj.pl diff     OBJTREE WORK ID OBJ...     compare pre and post, run objmanip on changed objects
+#   ksplice-obj.pl finalize WORK TARGET SYMVERS OBJ... ld -r the target's new/old code, objmanip finalize
+#   ksplice-obj.pl revert   OBJTREE [OBJ...]           put the pre objects back (all *.KSPLICE_pre without OBJ)
+#   ksplice-obj.pl modinst  OBJTREE WORK MODFILE...    collect rebuilt MODFILE.ko for --build-modules
+#
+# diff writes WORK/status/OBJ.status: first line "STATUS TARGET" with STATUS one of
+# changed, unchanged, refused, error; the following lines are objmanip's message.
+# Changed objects leave WORK/objs/OBJ.new and WORK/objs/OBJ.old.
+use strict;
+use warnings;
+use FindBin;
+use lib ("$FindBin::RealBin", "$FindBin::RealBin/../share/ksplice");
+use File::Basename qw(dirname basename);
+use Ksplice;
+
+$Ksplice::PROG = 'ksplice-obj.pl';
+my $step = shift @ARGV // '';
+my %steps = (snap => \&snap, diff => \&diff, finalize => \&finalize, revert => \&revert, modinst => \&modinst);
+if (!$steps{$step}) {
+	print STDERR "usage: ksplice-obj.pl snap|diff|finalize|revert|modinst ARGS...\n";
+	exit 2;
+}
+exit Ksplice::main_wrapper(sub { $steps{$step}->(@ARGV) });
+
+sub snap {
+	my ($objtree, @objs) = @_;
+	for my $o (@objs) {
+		my $p = "$objtree/$o";
+		Ksplice::fatal("$o was not built") unless -f $p;
+		Ksplice::copy_preserve($p, "$p.KSPLICE_pre");
+		my $cmd = Ksplice::cmd_file_of($p);
+		Ksplice::copy_preserve($cmd, "$cmd.KSPLICE_pre") if -f $cmd;
+	}
+}
+
+sub put_status {
+	my ($work, $o, $status, $target, $msg) = @_;
+	my $f = "$work/status/$o.status";
+	Ksplice::mkdir_p(dirname($f));
+	$msg //= '';
+	$msg .= "\n" if length $msg && $msg !~ /\n\z/;
+	Ksplice::write_file($f, "$status $target\n$msg");
+}
+
+sub diff {
+	my ($objtree, $work, $id, @objs) = @_;
+	my $objmanip = Ksplice::objmanip_path();
+	my $fail = 0;
+	for my $o (@objs) {
+		my $post = "$objtree/$o";
+		my $pre = "$post.KSPLICE_pre";
+		my $info = Ksplice::parse_cmd_file(Ksplice::cmd_file_of($post));
+		my $target = $info ? $info->{target} : 'vmlinux';
+		if (!-f $post || !-f $pre) {
+			put_status($work, $o, 'error', $target, "$o: " . (-f $post ? 'pre' : 'post') . " object missing");
+			$fail = 1;
+			next;
+		}
+		my $dbg = "$work/debug/objs/$o";
+		Ksplice::mkdir_p(dirname($dbg));
+		Ksplice::copy_preserve($pre, "$dbg.pre");
+		Ksplice::copy_preserve($post, "$dbg.post");
+		if (Ksplice::same_contents($pre, $post)) {
+			put_status($work, $o, 'unchanged', $target);
+			next;
+		}
+		if (!defined $objmanip) {
+			put_status($work, $o, 'error', $target,
+				"$o changed, but objmanip was not found (build it: make -C objmanip, or set KSPLICE_OBJMANIP)");
+			$fail = 1;
+			next;
+		}
+		my $out = "$work/objs/$o";
+		Ksplice::mkdir_p(dirname($out));
+		my $rc = Ksplice::run(cmd => [$objmanip, $o, "$out.new", 'keep-new-code', "$o.KSPLICE_pre", $id],
+			dir => $objtree, stdout => "$out.new.log", stderr => "$out.new.err");
+		my $log = Ksplice::read_file("$out.new.log") // '';
+		my $err = Ksplice::read_file("$out.new.err") // '';
+		print $log;
+		if ($rc == 66) {
+			put_status($work, $o, 'unchanged', $target);
+			next;
+		}
+		if ($rc == 0) {
+			$rc = Ksplice::run(cmd => [$objmanip, "$o.KSPLICE_pre", "$out.old", 'keep-old-code'],
+				dir => $objtree, stdout => "$out.old.log", stderr => "$out.old.err");
+			$err = Ksplice::read_file("$out.old.err") // '';
+		}
+		if ($rc == 0) {
+			put_status($work, $o, 'changed', $target, $log);
+		} else {
+			$err = "objmanip exited with $rc" unless length $err;
+			put_status($work, $o, $rc == 2 ? 'refused' : 'error', $target, $err);
+			$fail = 1;
+		}
+	}
+	# Every object gets its status; the driver reports the failures.
+	return;
+}
+
+sub finalize {
+	my ($work, $target, $symvers, @objs) = @_;
+	my $objmanip = Ksplice::objmanip_path() // Ksplice::fatal("objmanip not found");
+	my $tag = Ksplice::target_tag($target);
+	my $d = "$work/targets/$tag";
+	Ksplice::mkdir_p($d);
+	for my $kind (qw(new old)) {
+		my @in = map { "$work/objs/$_.$kind" } @objs;
+		for (@in) { Ksplice::fatal("$_ missing") unless -f $_ }
+		my ($rc, $out) = Ksplice::capture('ld', '-r', '-o', "$d/$kind.o", @in);
+		Ksplice::fatal("ld -r for $target ($kind code) failed: $out") if $rc;
+		my @sv = -f $symvers ? ($symvers) : ();
+		($rc, $out) = Ksplice::capture($objmanip, "$d/$kind.o", "$d/$kind.fin.o", 'finalize', $target, @sv);
+		print $out if length $out && $kind eq 'new' && $Ksplice::VERBOSE;
+		Ksplice::fatal("objmanip finalize for $target ($kind code) failed (exit $rc): $out", $rc == 2 ? 2 : 1) if $rc;
+	}
+}
+
+sub revert {
+	my ($objtree, @objs) = @_;
+	if (!@objs) {
+		Ksplice::restore_leftovers($objtree);
+		return;
+	}
+	for my $o (@objs) {
+		my $p = "$objtree/$o";
+		for my $f ($p, Ksplice::cmd_file_of($p)) {
+			rename("$f.KSPLICE_pre", $f) or Ksplice::fatal("cannot restore $f: $!") if -f "$f.KSPLICE_pre";
+		}
+	}
+}
+
+sub modinst {
+	my ($objtree, $work, @mods) = @_;
+	for my $m (@mods) {
+		my $ko = "$objtree/$m.ko";
+		Ksplice::fatal("$m.ko was not built") unless -f $ko;
+		my $dst = "$work/modules/$m.ko";
+		Ksplice::mkdir_p(dirname($dst));
+		Ksplice::copy_preserve($ko, $dst);
+	}
+}
