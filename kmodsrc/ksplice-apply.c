@@ -1,0 +1,583 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Apply and reverse: match, write the new code's relocations, then inside
+ * stop_machine check every thread's stack and switch the jumps.
+ *
+ * The jump goes after the 5-byte __fentry__ site when the function has one,
+ * so that ftrace and (ftrace-based) kprobes on the old function keep working:
+ * they run first, return to entry+5 and follow the jump.
+ */
+#include <linux/delay.h>
+#include <linux/ktime.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task_stack.h>
+#include <linux/slab.h>
+#include <linux/stop_machine.h>
+#include <linux/uaccess.h>
+#include <asm/unwind.h>
+#include <asm/unaligned.h>
+#include "ksplice.h"
+
+#define KSPLICE_TRIES		5
+#define KSPLICE_RETRY_MS	200
+
+struct ksplice_range {
+	unsigned long start, end;	/* [start, end] inclusive: see addr_in_ranges() */
+	const char *name;
+};
+
+struct ksplice_stop {
+	struct ksplice_range *ranges;
+	int nr_ranges;
+	bool reverse;
+	int result;			/* KSPLICE_* */
+};
+
+/* ---- hooks ---- */
+
+static bool hook_returns_int(int kind)
+{
+	return kind == KSPLICE_HOOK_PRE_APPLY ||
+		kind == KSPLICE_HOOK_CHECK_APPLY ||
+		kind == KSPLICE_HOOK_PRE_REVERSE ||
+		kind == KSPLICE_HOOK_CHECK_REVERSE;
+}
+
+/* Run the hooks of @kind of every change; the first failing one stops it. */
+int ksplice_call_hooks(int kind)
+{
+	struct ksplice_change *c;
+	const struct ksplice_hook *h;
+
+	list_for_each_entry(c, &ksplice_update.changes, list) {
+		if (c->skipped || !c->new)
+			continue;
+		for_each_table(h, c->new->hooks, c->new->hooks_end) {
+			int ret;
+
+			if (h->kind != kind || !h->func)
+				continue;
+			if (!hook_returns_int(kind)) {
+				((void (*)(void))(unsigned long)h->func)();
+				continue;
+			}
+			ret = ((int (*)(void))(unsigned long)h->func)();
+			if (ret) {
+				ksplice_debug("hook %ps (kind %d) failed: %d\n",
+					      (void *)(unsigned long)h->func,
+					      kind, ret);
+				return ret;
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- the stack check ---- */
+
+static bool addr_in_ranges(const struct ksplice_stop *st, unsigned long addr,
+		     const char **name)
+{
+	int i;
+
+	/*
+	 * A return address may equal the end of a function whose last
+	 * instruction is a call, and an interrupted ip its first byte.
+	 */
+	for (i = 0; i < st->nr_ranges; i++) {
+		if (addr >= st->ranges[i].start && addr <= st->ranges[i].end) {
+			*name = st->ranges[i].name;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void add_conflict(struct task_struct *t, const char *name)
+{
+	struct ksplice_update *u = &ksplice_update;
+
+	if (!u->conflicts || u->conflicts_len >= PAGE_SIZE - 1)
+		return;
+	u->conflicts_len += scnprintf(u->conflicts + u->conflicts_len,
+				      PAGE_SIZE - u->conflicts_len,
+				      "%s %d %s\n", t->comm, task_pid_nr(t),
+				      name);
+}
+
+/* When the unwinder gives up: every word of the live stack is suspect. */
+static bool scan_stack(const struct ksplice_stop *st, struct task_struct *t,
+		       const char **name)
+{
+	unsigned long *begin = task_stack_page(t);
+	unsigned long *end = begin + THREAD_SIZE / sizeof(*begin);
+	unsigned long *p = t == current ? (unsigned long *)current_stack_pointer
+					: (unsigned long *)t->thread.sp;
+
+	if (p < begin || p >= end)
+		p = begin;
+	for (; p < end; p++)
+		if (addr_in_ranges(st, READ_ONCE_NOCHECK(*p), name))
+			return true;
+	return false;
+}
+
+static bool task_busy(const struct ksplice_stop *st, struct task_struct *t)
+{
+	struct unwind_state state;
+	const char *name;
+	unsigned long addr;
+
+	for (unwind_start(&state, t, NULL, NULL); !unwind_done(&state);
+	     unwind_next_frame(&state)) {
+		addr = unwind_get_return_address(&state);
+		if (addr && addr_in_ranges(st, addr, &name)) {
+			ksplice_debug("stack check: %s %d in %s (%pS)\n",
+				      t->comm, task_pid_nr(t), name,
+				      (void *)addr);
+			add_conflict(t, name);
+			return true;
+		}
+	}
+	if (unwind_error(&state)) {
+		if (scan_stack(st, t, &name)) {
+			ksplice_debug("stack check: %s %d may be in %s (conservative scan)\n",
+				      t->comm, task_pid_nr(t), name);
+			add_conflict(t, name);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Runs with every CPU stopped: the task list cannot change under us. */
+static bool stacks_busy(const struct ksplice_stop *st)
+{
+	struct task_struct *g, *t;
+	bool busy = false;
+
+	for_each_process_thread(g, t) {
+		/* The other CPUs are running their stopper threads. */
+		if (t != current && READ_ONCE(t->on_cpu))
+			continue;
+		if (!task_stack_page(t) ||
+		    !refcount_read(&t->stack_refcount))
+			continue;
+		if (task_busy(st, t))
+			busy = true;	/* go on: report every conflict */
+	}
+	return busy;
+}
+
+/* ---- writing the jumps ---- */
+
+static bool site_holds(const struct ksplice_jump *j, const u8 *bytes)
+{
+	u8 now[KSPLICE_JMP_LEN];
+
+	return !copy_from_kernel_nofault(now, (void *)j->site, sizeof(now)) &&
+		!memcmp(now, bytes, sizeof(now));
+}
+
+static int stop_cb(void *data)
+{
+	struct ksplice_stop *st = data;
+	struct ksplice_update *u = &ksplice_update;
+	u64 t0 = ktime_get_ns();
+	int i;
+
+	/*
+	 * Every other CPU spins with interrupts off, so a sleeping holder of
+	 * text_mutex cannot finish here: treat it like a busy attempt and
+	 * retry rather than take the mutex before stop_machine (which would
+	 * invert the cpu hotplug lock -> text_mutex order).
+	 */
+	if (!mutex_trylock(ksplice_text_mutex)) {
+		ksplice_debug("text_mutex held by someone else: retrying\n");
+		st->result = KSPLICE_CODE_BUSY;
+		goto out;
+	}
+	if (stacks_busy(st)) {
+		st->result = KSPLICE_CODE_BUSY;
+		goto unlock;
+	}
+	for (i = 0; i < u->nr_jumps; i++) {
+		const struct ksplice_jump *j = &u->jumps[i];
+
+		if (site_holds(j, st->reverse ? j->jmp : j->saved))
+			continue;
+		ksplice_debug("%s: jump site %lx changed since %s\n", j->name,
+			      j->site, st->reverse ?
+			      "apply (a later update is stacked on it)" :
+			      "matching");
+		st->result = st->reverse ? KSPLICE_MODULE_BUSY :
+			KSPLICE_UNEXPECTED;
+		goto unlock;
+	}
+	if (ksplice_call_hooks(st->reverse ? KSPLICE_HOOK_CHECK_REVERSE :
+				KSPLICE_HOOK_CHECK_APPLY)) {
+		st->result = KSPLICE_CALL_FAILED;
+		goto unlock;
+	}
+	for (i = 0; i < u->nr_jumps; i++) {
+		const struct ksplice_jump *j = &u->jumps[i];
+
+		ksplice_text_poke((void *)j->site,
+				  st->reverse ? j->saved : j->jmp,
+				  KSPLICE_JMP_LEN);
+	}
+	ksplice_call_hooks(st->reverse ? KSPLICE_HOOK_REVERSE :
+			   KSPLICE_HOOK_APPLY);
+	st->result = KSPLICE_OK;
+unlock:
+	mutex_unlock(ksplice_text_mutex);
+out:
+	u->pause_ns = ktime_get_ns() - t0;
+	return 0;
+}
+
+/* stop_machine with retries while some thread is in the way. */
+static int run_stopped(struct ksplice_stop *st)
+{
+	struct ksplice_update *u = &ksplice_update;
+	u64 t0;
+	int ret;
+
+	for (u->attempts = 1; ; u->attempts++) {
+		u->conflicts_len = 0;
+		if (u->conflicts)
+			u->conflicts[0] = '\0';
+		st->result = KSPLICE_UNEXPECTED;
+		t0 = ktime_get_ns();
+		ret = stop_machine(stop_cb, st, NULL);
+		u->stop_ns = ktime_get_ns() - t0;
+		ksplice_debug("stop_machine attempt %d: result %d, CPUs stopped %llu ns (callback %llu ns)\n",
+			      u->attempts, st->result, u->stop_ns, u->pause_ns);
+		if (ret) {
+			ksplice_debug("stop_machine failed: %d\n", ret);
+			return KSPLICE_UNEXPECTED;
+		}
+		if (st->result != KSPLICE_CODE_BUSY ||
+		    u->attempts == KSPLICE_TRIES)
+			break;
+		msleep(KSPLICE_RETRY_MS);
+	}
+	if (st->result == KSPLICE_OK)
+		/* Make every CPU discard what it may have prefetched. */
+		ksplice_text_poke_sync();
+	return st->result;
+}
+
+/* ---- preparing ---- */
+
+static void release_targets(void)
+{
+	struct ksplice_change *c;
+
+	list_for_each_entry(c, &ksplice_update.changes, list) {
+		if (c->target_mod)
+			module_put(c->target_mod);
+		c->target_mod = NULL;
+	}
+}
+
+static void free_matching(void)
+{
+	struct ksplice_change *c;
+
+	list_for_each_entry(c, &ksplice_update.changes, list) {
+		kfree(c->matches);
+		c->matches = NULL;
+		c->nr_matches = 0;
+	}
+	ksplice_labels_free();
+}
+
+static bool site_overlaps_special(const struct ksplice_change *c,
+				  const struct ksplice_match *m,
+				  unsigned long off)
+{
+	const struct ksplice_special *sp;
+
+	for_each_table(sp, c->old->specials, c->old->specials_end) {
+		if (sp->sect != m->sect->address)
+			continue;
+		if (sp->offset < off + KSPLICE_JMP_LEN &&
+		    off < sp->offset + sp->len) {
+			ksplice_debug("%s: a %u-byte special site (kind %u) at +0x%x overlaps the jump at +0x%lx: refusing\n",
+				      ksplice_sym_name((void *)(unsigned long)m->sect->symbol),
+				      sp->len, sp->kind, sp->offset, off);
+			return true;
+		}
+	}
+	return false;
+}
+
+static int plan_jump(struct ksplice_change *c, const struct ksplice_patch *p,
+		     struct ksplice_jump *j)
+{
+	const struct ksplice_symbol *sym = (void *)(unsigned long)p->oldsym;
+	const struct ksplice_match *m = ksplice_find_match(c, ksplice_sym_label(sym));
+	unsigned long off;
+	s64 rel;
+
+	if (!m) {
+		ksplice_debug("patched function %s (%s) was not matched\n",
+			      ksplice_sym_name(sym), ksplice_sym_label(sym));
+		return KSPLICE_NO_MATCH;
+	}
+	strscpy(j->name, ksplice_sym_name(sym), sizeof(j->name));
+	j->old_addr = m->run;
+	j->old_size = max_t(u64, p->size, m->sect->size);
+	if (m->code != m->run) {
+		j->prev_addr = m->code;
+		j->prev_size = m->sect->size;
+	}
+	off = ksplice_match_has_fentry(c, m) ? KSPLICE_FENTRY_LEN : 0;
+	if (off + KSPLICE_JMP_LEN > m->sect->size) {
+		ksplice_debug("%s: %llu bytes, too short for a jump at +%lu\n",
+			      j->name, m->sect->size, off);
+		return KSPLICE_UNEXPECTED;
+	}
+	if (site_overlaps_special(c, m, off))
+		return KSPLICE_UNEXPECTED;
+	j->site = m->run + off;
+	j->repl = p->repladdr;
+	if (copy_from_kernel_nofault(j->saved, (void *)j->site, KSPLICE_JMP_LEN))
+		return KSPLICE_UNEXPECTED;
+	rel = (s64)j->repl - (s64)(j->site + KSPLICE_JMP_LEN);
+	if (rel != (s32)rel) {
+		ksplice_debug("%s: replacement %lx out of jmp range\n",
+			      j->name, j->repl);
+		return KSPLICE_UNEXPECTED;
+	}
+	j->jmp[0] = 0xe9;
+	put_unaligned((s32)rel, (s32 *)(j->jmp + 1));
+	ksplice_debug("%s: jump at %lx (entry %lx%s) -> %lx, saved %*ph\n",
+		      j->name, j->site, j->old_addr,
+		      j->prev_addr ? ", stacked" : "", j->repl,
+		      KSPLICE_JMP_LEN, j->saved);
+	return KSPLICE_OK;
+}
+
+static int plan_jumps(void)
+{
+	struct ksplice_update *u = &ksplice_update;
+	struct ksplice_change *c;
+	const struct ksplice_patch *p;
+	int n = 0, i, ret;
+
+	list_for_each_entry(c, &u->changes, list)
+		if (!c->skipped)
+			n += c->new->patches_end - c->new->patches;
+	kfree(u->jumps);
+	kfree(u->jump_change);
+	u->nr_jumps = 0;
+	u->jumps = kcalloc(max(n, 1), sizeof(*u->jumps), GFP_KERNEL);
+	u->jump_change = kcalloc(max(n, 1), sizeof(*u->jump_change), GFP_KERNEL);
+	if (!u->jumps || !u->jump_change)
+		return KSPLICE_OUT_OF_MEMORY;
+	list_for_each_entry(c, &u->changes, list) {
+		if (c->skipped)
+			continue;
+		for_each_table(p, c->new->patches, c->new->patches_end) {
+			struct ksplice_jump *j = &u->jumps[u->nr_jumps];
+
+			if (p->type != KSPLICE_PATCH_TEXT)
+				return KSPLICE_UNEXPECTED;
+			ret = plan_jump(c, p, j);
+			if (ret != KSPLICE_OK)
+				return ret;
+			for (i = 0; i < u->nr_jumps; i++) {
+				if (u->jumps[i].site == j->site) {
+					ksplice_debug("%s: patched twice\n",
+						      j->name);
+					return KSPLICE_UNEXPECTED;
+				}
+			}
+			u->jump_change[u->nr_jumps++] = c;
+		}
+	}
+	return KSPLICE_OK;
+}
+
+static int prepare_change(struct ksplice_change *c)
+{
+	int ret;
+
+	c->skipped = false;
+	if (!c->new) {
+		ksplice_debug("%s: old code without new code\n", c->target);
+		return KSPLICE_UNEXPECTED;
+	}
+	if (strcmp(c->target, "vmlinux")) {
+		c->target_mod = ksplice_get_target(c->target);
+		if (!c->target_mod) {
+			if (ksplice_update.partial) {
+				ksplice_debug("%s: not loaded, skipped (partial)\n",
+					      c->target);
+				c->skipped = true;
+				return KSPLICE_OK;
+			}
+			ksplice_debug("%s: target module not loaded\n",
+				      c->target);
+			return KSPLICE_TARGET_NOT_LOADED;
+		}
+	}
+	if (!c->old) {
+		ksplice_debug("%s: old code module not loaded\n", c->target);
+		return KSPLICE_UNEXPECTED;
+	}
+	ksplice_debug("%s: matching %ld sections\n", c->target,
+		      (long)(c->old->sections_end - c->old->sections));
+	ret = ksplice_match_change(c);
+	if (ret != KSPLICE_OK)
+		return ret;
+	return ksplice_write_relocs(c);
+}
+
+static struct ksplice_range *build_ranges(bool reverse, int *nr)
+{
+	struct ksplice_update *u = &ksplice_update;
+	struct ksplice_range *r;
+	struct ksplice_change *c;
+	int n = 0, nr_changes = 0, i;
+
+	list_for_each_entry(c, &u->changes, list)
+		nr_changes++;
+	r = kcalloc(2 * u->nr_jumps + nr_changes + 1, sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return NULL;
+	for (i = 0; i < u->nr_jumps; i++) {
+		struct ksplice_jump *j = &u->jumps[i];
+
+		r[n++] = (struct ksplice_range){ j->old_addr,
+			j->old_addr + j->old_size, j->name };
+		if (j->prev_addr)
+			r[n++] = (struct ksplice_range){ j->prev_addr,
+				j->prev_addr + j->prev_size, j->name };
+	}
+	/* Undo unloads the new code: nothing may still return into it. */
+	if (reverse) {
+		list_for_each_entry(c, &u->changes, list) {
+			struct module *m = c->new ? c->new->mod : NULL;
+
+			if (c->skipped || !m)
+				continue;
+			r[n++] = (struct ksplice_range){
+				(unsigned long)m->core_layout.base,
+				(unsigned long)m->core_layout.base +
+				m->core_layout.text_size, m->name };
+		}
+	}
+	*nr = n;
+	return r;
+}
+
+/* Pin the new code modules while their code is live. */
+static int get_new_modules(void)
+{
+	struct ksplice_change *c;
+
+	list_for_each_entry(c, &ksplice_update.changes, list) {
+		if (c->skipped)
+			continue;
+		if (!try_module_get(c->new->mod))
+			goto undo;
+	}
+	return KSPLICE_OK;
+undo:
+	list_for_each_entry_continue_reverse(c, &ksplice_update.changes, list)
+		if (!c->skipped)
+			module_put(c->new->mod);
+	return KSPLICE_MODULE_BUSY;
+}
+
+static void put_new_modules(void)
+{
+	struct ksplice_change *c;
+
+	list_for_each_entry(c, &ksplice_update.changes, list)
+		if (!c->skipped && c->new)
+			module_put(c->new->mod);
+}
+
+int ksplice_apply(void)
+{
+	struct ksplice_update *u = &ksplice_update;
+	struct ksplice_stop st = { .reverse = false };
+	struct ksplice_change *c;
+	int ret = KSPLICE_OK;
+
+	if (list_empty(&u->changes)) {
+		ksplice_debug("apply: no change is registered\n");
+		return KSPLICE_UNEXPECTED;
+	}
+	list_for_each_entry(c, &u->changes, list) {
+		ret = prepare_change(c);
+		if (ret != KSPLICE_OK)
+			goto out;
+	}
+	ret = plan_jumps();
+	if (ret != KSPLICE_OK)
+		goto out;
+	st.ranges = build_ranges(false, &st.nr_ranges);
+	if (!st.ranges) {
+		ret = KSPLICE_OUT_OF_MEMORY;
+		goto out;
+	}
+	ret = get_new_modules();
+	if (ret != KSPLICE_OK)
+		goto out;
+	if (ksplice_call_hooks(KSPLICE_HOOK_PRE_APPLY)) {
+		ret = KSPLICE_CALL_FAILED;
+		goto fail_hooks;
+	}
+	ret = run_stopped(&st);
+	if (ret != KSPLICE_OK)
+		goto fail_hooks;
+	ksplice_call_hooks(KSPLICE_HOOK_POST_APPLY);
+	pr_info("ksplice: update %s applied (%d functions, CPUs stopped %llu ns, %llu ns in the callback)\n",
+		KSPLICE_STR(KSPLICE_ID), u->nr_jumps, u->stop_ns, u->pause_ns);
+	goto out_free;
+
+fail_hooks:
+	ksplice_call_hooks(KSPLICE_HOOK_FAIL_APPLY);
+	put_new_modules();
+out:
+	release_targets();
+out_free:
+	kfree(st.ranges);
+	/* Matching results are not needed once the jumps are planned. */
+	free_matching();
+	return ret;
+}
+
+int ksplice_reverse(void)
+{
+	struct ksplice_stop st = { .reverse = true };
+	int ret;
+
+	if (ksplice_call_hooks(KSPLICE_HOOK_PRE_REVERSE)) {
+		ret = KSPLICE_CALL_FAILED;
+		goto fail;
+	}
+	st.ranges = build_ranges(true, &st.nr_ranges);
+	if (!st.ranges) {
+		ret = KSPLICE_OUT_OF_MEMORY;
+		goto fail;
+	}
+	ret = run_stopped(&st);
+	kfree(st.ranges);
+	if (ret != KSPLICE_OK)
+		goto fail;
+	ksplice_call_hooks(KSPLICE_HOOK_POST_REVERSE);
+	put_new_modules();
+	release_targets();
+	pr_info("ksplice: update %s reversed (CPUs stopped %llu ns)\n",
+		KSPLICE_STR(KSPLICE_ID), ksplice_update.stop_ns);
+	return KSPLICE_OK;
+fail:
+	ksplice_call_hooks(KSPLICE_HOOK_FAIL_REVERSE);
+	return ret;
+}

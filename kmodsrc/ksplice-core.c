@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The core module ksplice_<id>: the lifecycle of one update and its sysfs
+ * interface in /sys/module/ksplice_<id>/ksplice/.  The loader modules of the
+ * update register their parts here; writing the stage file drives the rest.
+ */
+#include <linux/init.h>
+#include <linux/kobject.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+#include "ksplice.h"
+
+struct ksplice_update ksplice_update = {
+	.lock = __MUTEX_INITIALIZER(ksplice_update.lock),
+	.changes = LIST_HEAD_INIT(ksplice_update.changes),
+};
+
+static const char *const abort_names[KSPLICE_NR_ABORTS] = {
+	[KSPLICE_OK] = "ok",
+	[KSPLICE_NO_MATCH] = "no_match",
+	[KSPLICE_CODE_BUSY] = "code_busy",
+	[KSPLICE_MODULE_BUSY] = "module_busy",
+	[KSPLICE_OUT_OF_MEMORY] = "out_of_memory",
+	[KSPLICE_FAILED_TO_FIND] = "failed_to_find",
+	[KSPLICE_UNEXPECTED_RUNNING_TASK] = "unexpected_running_task",
+	[KSPLICE_UNEXPECTED] = "unexpected",
+	[KSPLICE_TARGET_NOT_LOADED] = "target_not_loaded",
+	[KSPLICE_CALL_FAILED] = "call_failed",
+	[KSPLICE_COLD_UPDATE_LOADED] = "cold_update_loaded",
+	[KSPLICE_BAD_SYSTEM_MAP] = "bad_system_map",
+};
+
+static const char *const stage_names[] = {
+	[STAGE_PREPARING] = "preparing",
+	[STAGE_APPLIED] = "applied",
+	[STAGE_REVERSED] = "reversed",
+};
+
+static struct kobject *ksplice_kobj;
+
+/* ---- registration by the loader modules ---- */
+
+static struct ksplice_change *find_change(const char *target, bool create)
+{
+	struct ksplice_change *c;
+
+	list_for_each_entry(c, &ksplice_update.changes, list)
+		if (ksplice_same_modname(c->target, target))
+			return c;
+	if (!create)
+		return NULL;
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return NULL;
+	strscpy(c->target, target, sizeof(c->target));
+	list_add_tail(&c->list, &ksplice_update.changes);
+	return c;
+}
+
+int ksplice_register_part(struct ksplice_mod_change_part *part)
+{
+	struct ksplice_update *u = &ksplice_update;
+	struct ksplice_change *c;
+	struct ksplice_mod_change_part **slot;
+	int ret = 0;
+
+	if (!part->target || !*part->target || !part->mod)
+		return -EINVAL;
+	mutex_lock(&u->lock);
+	if (u->stage != STAGE_PREPARING) {
+		ret = -EBUSY;	/* parts join an update before it is applied */
+		goto out;
+	}
+	c = find_change(part->target, true);
+	if (!c) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	slot = part->kind == KSPLICE_PART_NEW ? &c->new : &c->old;
+	if (*slot) {
+		pr_err("ksplice: %s: second %s code module for %s\n",
+		       part->mod->name,
+		       part->kind == KSPLICE_PART_NEW ? "new" : "old",
+		       part->target);
+		ret = -EEXIST;
+		goto out;
+	}
+	*slot = part;
+	ksplice_debug("registered %s (%s code for %s): %ld relocs, %ld sections, %ld patches, %ld specials, %ld hooks\n",
+		      part->mod->name,
+		      part->kind == KSPLICE_PART_NEW ? "new" : "old",
+		      part->target, (long)(part->relocs_end - part->relocs),
+		      (long)(part->sections_end - part->sections),
+		      (long)(part->patches_end - part->patches),
+		      (long)(part->specials_end - part->specials),
+		      (long)(part->hooks_end - part->hooks));
+out:
+	mutex_unlock(&u->lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(ksplice_register_part);
+
+void ksplice_unregister_part(struct ksplice_mod_change_part *part)
+{
+	struct ksplice_update *u = &ksplice_update;
+	struct ksplice_change *c;
+
+	mutex_lock(&u->lock);
+	c = find_change(part->target, false);
+	if (c) {
+		if (c->new == part)
+			c->new = NULL;
+		if (c->old == part)
+			c->old = NULL;
+		if (!c->new && !c->old) {
+			list_del(&c->list);
+			kfree(c->matches);
+			kfree(c);
+		}
+	}
+	mutex_unlock(&u->lock);
+}
+EXPORT_SYMBOL_GPL(ksplice_unregister_part);
+
+/* ---- sysfs ---- */
+
+static ssize_t stage_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%s\n", stage_names[ksplice_update.stage]);
+}
+
+/*
+ * Apply and reverse run synchronously in write(): the driver reads
+ * abort_cause afterwards.  An abort is not a write error.
+ */
+static ssize_t stage_store(struct kobject *kobj, struct kobj_attribute *attr,
+			   const char *buf, size_t count)
+{
+	struct ksplice_update *u = &ksplice_update;
+	ssize_t ret = count;
+
+	mutex_lock(&u->lock);
+	if (sysfs_streq(buf, "applied")) {
+		if (u->stage == STAGE_APPLIED)
+			goto out;	/* already: nothing to do */
+		if (u->stage != STAGE_PREPARING) {
+			ret = -EINVAL;
+			goto out;
+		}
+		u->abort = ksplice_apply();
+		if (u->abort == KSPLICE_OK)
+			u->stage = STAGE_APPLIED;
+	} else if (sysfs_streq(buf, "reversed")) {
+		if (u->stage != STAGE_APPLIED) {
+			ret = -EINVAL;
+			goto out;
+		}
+		u->abort = ksplice_reverse();
+		if (u->abort == KSPLICE_OK)
+			u->stage = STAGE_REVERSED;
+	} else if (sysfs_streq(buf, "cleanup")) {
+		if (u->stage == STAGE_APPLIED) {
+			ret = -EBUSY;
+			goto out;
+		}
+		kfree(u->jumps);
+		kfree(u->jump_change);
+		u->jumps = NULL;
+		u->jump_change = NULL;
+		u->nr_jumps = 0;
+		ksplice_labels_free();
+		ksplice_shadow_free_all();
+	} else {
+		ret = -EINVAL;
+	}
+out:
+	mutex_unlock(&u->lock);
+	return ret;
+}
+
+static ssize_t abort_cause_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", abort_names[ksplice_update.abort]);
+}
+
+static ssize_t conflicts_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	struct ksplice_update *u = &ksplice_update;
+	ssize_t ret;
+
+	mutex_lock(&u->lock);
+	ret = sysfs_emit(buf, "%s", u->conflicts ? u->conflicts : "");
+	mutex_unlock(&u->lock);
+	return ret;
+}
+
+static ssize_t bool_store(bool *field, const char *buf, size_t count)
+{
+	bool val;
+
+	if (kstrtobool(buf, &val))
+		return -EINVAL;
+	mutex_lock(&ksplice_update.lock);
+	*field = val;
+	mutex_unlock(&ksplice_update.lock);
+	return count;
+}
+
+static ssize_t debug_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%d\n", ksplice_update.debug);
+}
+
+static ssize_t debug_store(struct kobject *kobj, struct kobj_attribute *attr,
+			   const char *buf, size_t count)
+{
+	return bool_store(&ksplice_update.debug, buf, count);
+}
+
+static ssize_t partial_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n", ksplice_update.partial);
+}
+
+static ssize_t partial_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	return bool_store(&ksplice_update.partial, buf, count);
+}
+
+/* Time spent in the stop_machine callback by the last attempt. */
+static ssize_t pause_ns_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", ksplice_update.pause_ns);
+}
+
+/* Wall time of the last stop_machine() call, as the caller saw it. */
+static ssize_t stop_machine_ns_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", ksplice_update.stop_ns);
+}
+
+static struct kobj_attribute stage_attr = __ATTR_RW_MODE(stage, 0600);
+static struct kobj_attribute abort_cause_attr = __ATTR_RO(abort_cause);
+static struct kobj_attribute conflicts_attr = __ATTR_RO(conflicts);
+static struct kobj_attribute debug_attr = __ATTR_RW_MODE(debug, 0600);
+static struct kobj_attribute partial_attr = __ATTR_RW_MODE(partial, 0600);
+static struct kobj_attribute pause_ns_attr = __ATTR_RO(pause_ns);
+static struct kobj_attribute stop_machine_ns_attr = __ATTR_RO(stop_machine_ns);
+
+static struct attribute *ksplice_attrs[] = {
+	&stage_attr.attr,
+	&abort_cause_attr.attr,
+	&conflicts_attr.attr,
+	&debug_attr.attr,
+	&partial_attr.attr,
+	&pause_ns_attr.attr,
+	&stop_machine_ns_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group ksplice_group = {
+	.attrs = ksplice_attrs,
+};
+
+/* ---- module lifecycle ---- */
+
+static int __init ksplice_core_init(void)
+{
+	int ret;
+
+	hash_init(ksplice_update.labels);
+	ret = ksplice_symbols_init();
+	if (ret)
+		return ret;
+	/* Filled inside stop_machine, where nothing may allocate. */
+	ksplice_update.conflicts = kzalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!ksplice_update.conflicts)
+		return -ENOMEM;
+	ret = ksplice_debug_init();
+	if (ret)
+		goto err_conflicts;
+	ksplice_kobj = kobject_create_and_add("ksplice", &THIS_MODULE->mkobj.kobj);
+	if (!ksplice_kobj) {
+		ret = -ENOMEM;
+		goto err_debug;
+	}
+	ret = sysfs_create_group(ksplice_kobj, &ksplice_group);
+	if (ret)
+		goto err_kobj;
+	return 0;
+
+err_kobj:
+	kobject_put(ksplice_kobj);
+err_debug:
+	ksplice_debug_exit();
+err_conflicts:
+	kfree(ksplice_update.conflicts);
+	return ret;
+}
+
+static void __exit ksplice_core_exit(void)
+{
+	/* The loaders hold references on us, so no part is registered now. */
+	sysfs_remove_group(ksplice_kobj, &ksplice_group);
+	kobject_put(ksplice_kobj);
+	ksplice_labels_free();
+	ksplice_shadow_free_all();
+	kfree(ksplice_update.jumps);
+	kfree(ksplice_update.jump_change);
+	kfree(ksplice_update.conflicts);
+	ksplice_debug_exit();
+}
+
+module_init(ksplice_core_init);
+module_exit(ksplice_core_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("ksplice update " KSPLICE_STR(KSPLICE_ID) ": core engine");

@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Run-pre matching: prove that the running code of a target is what the pre
+ * object says, and learn the run address of every symbol the pre code refers
+ * to (static ones included) from the relocation fields of the running bytes.
+ *
+ * Bytes must be equal except inside relocation fields and inside the windows
+ * objmanip copied from the object's special sections (.ksplice_specials),
+ * which the running kernel rewrites: the __fentry__ site, return thunks,
+ * retpolines, alternatives, jump labels, static calls, paravirt sites.
+ */
+#include <linux/jhash.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/elf.h>
+#include <asm/unaligned.h>
+#include "ksplice.h"
+
+static const u8 nop5[KSPLICE_FENTRY_LEN] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+
+const char *ksplice_sym_name(const struct ksplice_symbol *sym)
+{
+	return sym && sym->name ? (const char *)(unsigned long)sym->name : "";
+}
+
+const char *ksplice_sym_label(const struct ksplice_symbol *sym)
+{
+	if (sym && sym->label)
+		return (const char *)(unsigned long)sym->label;
+	return ksplice_sym_name(sym);
+}
+
+/* ---- the label table ---- */
+
+static u32 label_hash(const char *name)
+{
+	return jhash(name, strlen(name), 0);
+}
+
+/* A committed label, or one bound earlier in the trial @tentative. */
+struct ksplice_label *ksplice_label_find(const char *name,
+					 struct list_head *tentative)
+{
+	struct ksplice_label *l;
+
+	hash_for_each_possible(ksplice_update.labels, l, node, label_hash(name))
+		if (!strcmp(l->name, name))
+			return l;
+	if (tentative)
+		list_for_each_entry(l, tentative, tentative)
+			if (!strcmp(l->name, name))
+				return l;
+	return NULL;
+}
+
+/* 0 bound (or already bound to @addr), 1 bound elsewhere, -ENOMEM. */
+static int label_bind(const char *name, unsigned long addr,
+		      struct list_head *tentative)
+{
+	struct ksplice_label *l = ksplice_label_find(name, tentative);
+
+	if (l) {
+		if (l->addr == addr)
+			return 0;
+		ksplice_debug("  label %s: %lx here, bound to %lx before\n",
+			      name, addr, l->addr);
+		return 1;
+	}
+	l = kmalloc(sizeof(*l) + strlen(name) + 1, GFP_KERNEL);
+	if (!l)
+		return -ENOMEM;
+	strcpy(l->name, name);
+	l->addr = addr;
+	INIT_HLIST_NODE(&l->node);
+	list_add_tail(&l->tentative, tentative);
+	return 0;
+}
+
+static void labels_commit(struct list_head *tentative)
+{
+	struct ksplice_label *l, *n;
+
+	list_for_each_entry_safe(l, n, tentative, tentative) {
+		list_del_init(&l->tentative);
+		hash_add(ksplice_update.labels, &l->node, label_hash(l->name));
+	}
+}
+
+static void labels_discard(struct list_head *tentative)
+{
+	struct ksplice_label *l, *n;
+
+	list_for_each_entry_safe(l, n, tentative, tentative) {
+		list_del(&l->tentative);
+		kfree(l);
+	}
+}
+
+void ksplice_labels_free(void)
+{
+	struct ksplice_label *l;
+	struct hlist_node *n;
+	int bkt;
+
+	hash_for_each_safe(ksplice_update.labels, bkt, n, l, node) {
+		hash_del(&l->node);
+		kfree(l);
+	}
+}
+
+/* ---- comparing one section with one candidate ---- */
+
+enum { MASK_CMP, MASK_RELOC, MASK_SPECIAL };
+
+static const char *special_name(u32 kind)
+{
+	static const char *const names[] = {
+		[KSPLICE_SPECIAL_ALT] = "alternative",
+		[KSPLICE_SPECIAL_JUMP_LABEL] = "jump label",
+		[KSPLICE_SPECIAL_STATIC_CALL] = "static call",
+		[KSPLICE_SPECIAL_RETPOLINE] = "retpoline",
+		[KSPLICE_SPECIAL_RETURN] = "return thunk",
+		[KSPLICE_SPECIAL_PARAVIRT] = "paravirt",
+		[KSPLICE_SPECIAL_MCOUNT] = "__fentry__",
+		[KSPLICE_SPECIAL_SMP_LOCK] = "lock prefix",
+	};
+
+	return kind < ARRAY_SIZE(names) && names[kind] ? names[kind] : "?";
+}
+
+/*
+ * Windows whose running contents we can check, not merely tolerate: the
+ * __fentry__ site is a 5-byte NOP or a call (tracing on), a return thunk
+ * site a jmp (to whichever thunk the CPU needs) or ret; int3 padding.
+ */
+static bool special_ok(const struct ksplice_special *sp, const u8 *run)
+{
+	u32 i;
+
+	switch (sp->kind) {
+	case KSPLICE_SPECIAL_MCOUNT:
+		if (sp->len != KSPLICE_FENTRY_LEN)
+			return true;
+		return !memcmp(run, nop5, sizeof(nop5)) || run[0] == 0xe8;
+	case KSPLICE_SPECIAL_RETURN:
+		if (run[0] == 0xe9)
+			return true;
+		if (run[0] != 0xc3)
+			return false;
+		for (i = 1; i < sp->len; i++)
+			if (run[i] != 0xcc)
+				return false;
+		return true;
+	default:
+		return true;
+	}
+}
+
+/* Decode the symbol a relocation field points at from the running bytes. */
+static bool reloc_target(const struct ksplice_reloc *r, const u8 *field,
+			 unsigned long P, unsigned long *S)
+{
+	s64 v;
+
+	switch (r->size) {
+	case 4:
+		if (r->type == R_X86_64_32)
+			v = get_unaligned((const u32 *)field);
+		else
+			v = get_unaligned((const s32 *)field);
+		break;
+	case 8:
+		v = get_unaligned((const s64 *)field);
+		break;
+	default:
+		return false;
+	}
+	if (r->flags & KSPLICE_RELOC_PCREL)
+		*S = v + P - r->addend;
+	else
+		*S = v - r->addend;
+	return true;
+}
+
+/* A string literal is matched by content at the address the code uses. */
+static bool string_ok(const char *want, unsigned long S)
+{
+	size_t len = strlen(want) + 1;
+	char *buf = kmalloc(len, GFP_KERNEL);
+	bool ok;
+
+	if (!buf)
+		return false;
+	ok = !copy_from_kernel_nofault(buf, (void *)S, len) &&
+		!memcmp(buf, want, len);
+	kfree(buf);
+	return ok;
+}
+
+#define RELOC_IN(r, s) ((r)->blank_addr >= (s)->address && \
+			(r)->blank_addr < (s)->address + (s)->size)
+
+/*
+ * Compare section @s of the old code with the running bytes at @code.
+ * Labels learnt go to @tent.  1: match, 0: no match, <0: error.
+ */
+static int match_at(struct ksplice_change *c, const struct ksplice_section *s,
+		    unsigned long code, struct list_head *tent)
+{
+	const struct ksplice_mod_change_part *old = c->old;
+	const char *name = ksplice_sym_name((void *)(unsigned long)s->symbol);
+	const u8 *pre = (const u8 *)(unsigned long)s->address;
+	const struct ksplice_special *sp;
+	const struct ksplice_reloc *r;
+	size_t size = s->size, i;
+	u8 *run, *mask;
+	int ret = 0;
+
+	run = kvmalloc(size, GFP_KERNEL);
+	mask = kvzalloc(size, GFP_KERNEL);
+	if (!run || !mask) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (copy_from_kernel_nofault(run, (void *)code, size)) {
+		ksplice_debug("%s @%lx: cannot read %zu bytes\n", name, code,
+			      size);
+		goto out;
+	}
+
+	for_each_table(sp, old->specials, old->specials_end) {
+		if (sp->sect != s->address)
+			continue;
+		if (sp->offset + sp->len > size) {
+			ksplice_debug("%s: %s window +%x/%u outside section\n",
+				      name, special_name(sp->kind), sp->offset,
+				      sp->len);
+			goto out;
+		}
+		if (!special_ok(sp, run + sp->offset)) {
+			ksplice_debug("%s @%lx: bad %s site at offset 0x%x\n",
+				      name, code, special_name(sp->kind),
+				      sp->offset);
+			ksplice_debug_hex("run", run + sp->offset, sp->len);
+			goto out;
+		}
+		memset(mask + sp->offset, MASK_SPECIAL, sp->len);
+	}
+
+	for_each_table(r, old->relocs, old->relocs_end) {
+		size_t off = r->blank_addr - s->address;
+
+		if (!RELOC_IN(r, s))
+			continue;
+		if (off + r->size > size)
+			goto out;
+		for (i = off; i < off + r->size; i++)
+			if (mask[i] == MASK_CMP)
+				mask[i] = MASK_RELOC;
+	}
+
+	for (i = 0; i < size; i++) {
+		if (mask[i] != MASK_CMP || run[i] == pre[i])
+			continue;
+		ksplice_debug("%s @%lx: mismatch in section %s at offset 0x%zx: run %02x pre %02x\n",
+			      name, code, ksplice_sym_label((void *)(unsigned long)s->symbol),
+			      i, run[i], pre[i]);
+		ksplice_debug_hex("run", run + (i & ~15UL),
+				  min_t(size_t, 32, size - (i & ~15UL)));
+		ksplice_debug_hex("pre", pre + (i & ~15UL),
+				  min_t(size_t, 32, size - (i & ~15UL)));
+		goto out;
+	}
+
+	for_each_table(r, old->relocs, old->relocs_end) {
+		const struct ksplice_symbol *sym = (void *)(unsigned long)r->symbol;
+		size_t off = r->blank_addr - s->address;
+		unsigned long S;
+		int err;
+
+		if (!RELOC_IN(r, s) || mask[off] == MASK_SPECIAL ||
+		    mask[off + r->size - 1] == MASK_SPECIAL)
+			continue;	/* e.g. call __fentry__, jmp thunk */
+		if (!sym || !reloc_target(r, run + off, code + off, &S)) {
+			ksplice_debug("%s: unusable reloc at offset 0x%zx\n",
+				      name, off);
+			goto out;
+		}
+		if (sym->flags & KSPLICE_SYM_STRING) {
+			if (string_ok(ksplice_sym_name(sym), S))
+				continue;
+			ksplice_debug("%s @%lx: string at offset 0x%zx differs (%lx)\n",
+				      name, code, off, S);
+			goto out;
+		}
+		err = label_bind(ksplice_sym_label(sym), S, tent);
+		if (err < 0) {
+			ret = err;
+			goto out;
+		}
+		if (err) {
+			ksplice_debug("%s @%lx: reloc at offset 0x%zx disagrees\n",
+				      name, code, off);
+			goto out;
+		}
+	}
+	ret = 1;
+out:
+	kvfree(run);
+	kvfree(mask);
+	return ret;
+}
+
+/* ---- a candidate: the function itself, or an earlier update's replacement ---- */
+
+static bool sect_has_fentry(const struct ksplice_change *c,
+			    const struct ksplice_section *s)
+{
+	const struct ksplice_special *sp;
+
+	if (s->flags & KSPLICE_SECT_FENTRY)
+		return true;
+	for_each_table(sp, c->old->specials, c->old->specials_end)
+		if (sp->sect == s->address && sp->offset == 0 &&
+		    sp->kind == KSPLICE_SPECIAL_MCOUNT)
+			return true;
+	return false;
+}
+
+/*
+ * If an earlier update replaced the function at @run, its jump site holds a
+ * jmp into a ksplice_* module: the code to compare is that replacement.
+ */
+static unsigned long stacked_code(const struct ksplice_change *c,
+				  const struct ksplice_section *s,
+				  unsigned long run)
+{
+	unsigned long site = run + (sect_has_fentry(c, s) ? KSPLICE_FENTRY_LEN : 0);
+	char modname[MODULE_NAME_LEN];
+	u8 insn[KSPLICE_JMP_LEN];
+	unsigned long dest;
+
+	if (!(s->flags & KSPLICE_SECT_TEXT) ||
+	    copy_from_kernel_nofault(insn, (void *)site, sizeof(insn)) ||
+	    insn[0] != 0xe9)
+		return run;
+	dest = site + KSPLICE_JMP_LEN + get_unaligned((s32 *)(insn + 1));
+	if (!ksplice_module_address(dest, modname, sizeof(modname)) ||
+	    strncmp(modname, "ksplice_", 8))
+		return run;
+	ksplice_debug("%s @%lx: replaced by %s at %lx: matching that\n",
+		      ksplice_sym_name((void *)(unsigned long)s->symbol), run,
+		      modname, dest);
+	return dest;
+}
+
+/* Which sections are compared: code and read-only data. */
+static bool sect_comparable(const struct ksplice_section *s)
+{
+	if (s->flags & KSPLICE_SECT_STRING)
+		return false;	/* strings are checked by content via relocs */
+	return s->flags & (KSPLICE_SECT_TEXT | KSPLICE_SECT_RODATA);
+}
+
+enum { SECT_PENDING, SECT_DONE };
+
+/*
+ * Try every candidate of one section.  Returns the number that matched (the
+ * first match's labels are kept in @keep), or <0 on error.
+ */
+static int try_candidates(struct ksplice_change *c,
+			  const struct ksplice_section *s,
+			  const unsigned long *cand, int nr,
+			  struct list_head *keep, unsigned long *run_out,
+			  unsigned long *code_out)
+{
+	int i, ret, found = 0;
+
+	for (i = 0; i < nr; i++) {
+		unsigned long code = stacked_code(c, s, cand[i]);
+		LIST_HEAD(tent);
+
+		ret = match_at(c, s, code, &tent);
+		if (ret < 0) {
+			labels_discard(&tent);
+			return ret;
+		}
+		if (ret == 0) {
+			labels_discard(&tent);
+			continue;
+		}
+		ksplice_debug("%s: candidate %lx matches\n",
+			      ksplice_sym_name((void *)(unsigned long)s->symbol),
+			      cand[i]);
+		if (found++ == 0) {
+			list_splice_init(&tent, keep);
+			*run_out = cand[i];
+			*code_out = code;
+		} else {
+			labels_discard(&tent);
+		}
+	}
+	return found;
+}
+
+int ksplice_match_change(struct ksplice_change *c)
+{
+	const struct ksplice_section *first = c->old->sections, *s;
+	int n = c->old->sections_end - first, i, ret = KSPLICE_OK;
+	struct ksplice_cands *cands;
+	u8 *state;
+	bool progress;
+
+	if (!first || n <= 0)
+		return KSPLICE_OK;
+	cands = kcalloc(n, sizeof(*cands), GFP_KERNEL);
+	state = kcalloc(n, sizeof(*state), GFP_KERNEL);
+	kfree(c->matches);
+	c->nr_matches = 0;
+	c->matches = kcalloc(n, sizeof(*c->matches), GFP_KERNEL);
+	if (!cands || !state || !c->matches) {
+		ret = KSPLICE_OUT_OF_MEMORY;
+		goto out;
+	}
+
+	for (i = 0; i < n; i++) {
+		s = first + i;
+		if (!sect_comparable(s) || !s->size)
+			state[i] = SECT_DONE;
+		else if (ksplice_find_candidates(ksplice_sym_name((void *)(unsigned long)s->symbol),
+						 c->target, &cands[i]) < 0) {
+			ret = KSPLICE_OUT_OF_MEMORY;
+			goto out;
+		}
+	}
+
+	/*
+	 * Sections matched so far bind labels, which pin down the candidates
+	 * of others (a static helper called from a matched function): repeat
+	 * until nothing more can be decided.
+	 */
+	do {
+		progress = false;
+		for (i = 0; i < n; i++) {
+			const struct ksplice_symbol *sym;
+			struct ksplice_label *l;
+			unsigned long run = 0, code = 0;
+			LIST_HEAD(keep);
+			int found;
+
+			if (state[i] == SECT_DONE)
+				continue;
+			s = first + i;
+			sym = (void *)(unsigned long)s->symbol;
+			l = ksplice_label_find(ksplice_sym_label(sym), NULL);
+			if (l)
+				found = try_candidates(c, s, &l->addr, 1, &keep,
+						       &run, &code);
+			else
+				found = try_candidates(c, s, cands[i].addr,
+						       cands[i].nr, &keep,
+						       &run, &code);
+			if (found < 0) {
+				labels_discard(&keep);
+				ret = KSPLICE_OUT_OF_MEMORY;
+				goto out;
+			}
+			if (found == 0 && (l || cands[i].nr)) {
+				ksplice_debug("%s (%s): no candidate of %d matches\n",
+					      ksplice_sym_name(sym),
+					      ksplice_sym_label(sym),
+					      l ? 1 : cands[i].nr);
+				ret = KSPLICE_NO_MATCH;
+				goto out;
+			}
+			if (found != 1) {
+				labels_discard(&keep);
+				continue;	/* ambiguous or unknown: later */
+			}
+			if (label_bind(ksplice_sym_label(sym), run, &keep)) {
+				labels_discard(&keep);
+				ret = KSPLICE_NO_MATCH;
+				goto out;
+			}
+			labels_commit(&keep);
+			c->matches[c->nr_matches].sect = s;
+			c->matches[c->nr_matches].run = run;
+			c->matches[c->nr_matches].code = code;
+			c->nr_matches++;
+			state[i] = SECT_DONE;
+			progress = true;
+			ksplice_debug("%s (%s): matched at %lx (%zu bytes)\n",
+				      ksplice_sym_name(sym),
+				      ksplice_sym_label(sym), run,
+				      (size_t)s->size);
+		}
+	} while (progress);
+
+	for (i = 0; i < n; i++) {
+		const struct ksplice_symbol *sym;
+
+		if (state[i] == SECT_DONE)
+			continue;
+		s = first + i;
+		sym = (void *)(unsigned long)s->symbol;
+		ksplice_debug("%s (%s): %s\n", ksplice_sym_name(sym),
+			      ksplice_sym_label(sym),
+			      cands[i].nr ? "ambiguous: several candidates match"
+					  : "no such symbol in the target");
+		/* Code that is replaced must be found; helpers may stay unseen. */
+		if (s->flags & KSPLICE_SECT_MATCH || cands[i].nr)
+			ret = KSPLICE_NO_MATCH;
+	}
+out:
+	if (cands)
+		for (i = 0; i < n; i++)
+			ksplice_cands_free(&cands[i]);
+	kfree(cands);
+	kfree(state);
+	return ret;
+}
+
+/* The match record of the old section whose symbol carries @label. */
+const struct ksplice_match *ksplice_find_match(const struct ksplice_change *c,
+					       const char *label)
+{
+	int i;
+
+	for (i = 0; i < c->nr_matches; i++)
+		if (!strcmp(ksplice_sym_label((void *)(unsigned long)c->matches[i].sect->symbol),
+			    label))
+			return &c->matches[i];
+	return NULL;
+}
+
+bool ksplice_match_has_fentry(const struct ksplice_change *c,
+			      const struct ksplice_match *m)
+{
+	return sect_has_fentry(c, m->sect);
+}

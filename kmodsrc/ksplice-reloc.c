@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Writing the new code's ksplice relocations: the fields the module loader
+ * left alone (references to non-exported and local symbols of the target)
+ * get the run addresses that matching learnt, or that kallsyms knows by name
+ * for global symbols.  The new code module's text and rodata are read-only
+ * once it is loaded, so fields are written with text_poke under text_mutex,
+ * the way the kernel patches its own text.
+ */
+#include <linux/elf.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <asm/unaligned.h>
+#include "ksplice.h"
+
+/* Symbols the engine itself provides to replacement code (ksplice-patch.h). */
+static const struct {
+	const char *name;
+	void *addr;
+} engine_syms[] = {
+	{ "ksplice_shadow_get", ksplice_shadow_get },
+	{ "ksplice_shadow_alloc", ksplice_shadow_alloc },
+	{ "ksplice_shadow_free", ksplice_shadow_free },
+};
+
+int ksplice_resolve_symbol(struct ksplice_change *c,
+			   const struct ksplice_symbol *sym, unsigned long *val)
+{
+	const char *name = ksplice_sym_name(sym), *label = ksplice_sym_label(sym);
+	struct ksplice_label *l;
+	struct ksplice_cands cands = {};
+	char *qualified;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(engine_syms); i++) {
+		if (!strcmp(name, engine_syms[i].name)) {
+			*val = (unsigned long)engine_syms[i].addr;
+			return KSPLICE_OK;
+		}
+	}
+
+	l = ksplice_label_find(label, NULL);
+	if (l) {
+		*val = l->addr;
+		return KSPLICE_OK;
+	}
+
+	if (!(sym->flags & KSPLICE_SYM_LOCAL)) {
+		if (strcmp(c->target, "vmlinux")) {
+			/* A module's own global wins over a same-named one. */
+			qualified = kasprintf(GFP_KERNEL, "%s:%s", c->target, name);
+			if (!qualified)
+				return KSPLICE_OUT_OF_MEMORY;
+			*val = ksplice_lookup_name(qualified);
+			kfree(qualified);
+			if (*val)
+				return KSPLICE_OK;
+		}
+		*val = ksplice_lookup_name(name);
+		if (*val)
+			return KSPLICE_OK;
+		ksplice_debug("symbol %s: not found by kallsyms\n", name);
+		return KSPLICE_FAILED_TO_FIND;
+	}
+
+	/*
+	 * A local that the old code never referred to, so matching did not
+	 * bind it: acceptable only if the target has exactly one such name.
+	 */
+	if (ksplice_find_candidates(name, c->target, &cands) < 0)
+		return KSPLICE_OUT_OF_MEMORY;
+	i = cands.nr;
+	if (i == 1)
+		*val = cands.addr[0];
+	ksplice_cands_free(&cands);
+	if (i == 1) {
+		ksplice_debug("local %s: unique in %s, at %lx\n", label,
+			      c->target, *val);
+		return KSPLICE_OK;
+	}
+	ksplice_debug("local %s: not bound by matching, %d candidates in %s\n",
+		      label, i, c->target);
+	return KSPLICE_FAILED_TO_FIND;
+}
+
+static bool canary_ok(const struct ksplice_reloc *r)
+{
+	u64 v;
+
+	if (r->size == 4)
+		return get_unaligned((u32 *)(unsigned long)r->blank_addr) ==
+			KSPLICE_CANARY;
+	v = get_unaligned((u64 *)(unsigned long)r->blank_addr);
+	return (u32)v == KSPLICE_CANARY &&
+		(v >> 32 == 0 || v >> 32 == KSPLICE_CANARY);
+}
+
+/* Encode S + A (- P) into the field's width, or refuse if it does not fit. */
+static int reloc_value(const struct ksplice_reloc *r, unsigned long S, u8 *out)
+{
+	u64 v = S + r->addend;
+
+	if (r->flags & KSPLICE_RELOC_PCREL)
+		v -= r->blank_addr;
+	switch (r->size) {
+	case 8:
+		put_unaligned(v, (u64 *)out);
+		return 0;
+	case 4:
+		if (r->type == R_X86_64_32 ? v != (u32)v : (s64)v != (s32)v)
+			return -ERANGE;
+		put_unaligned((u32)v, (u32 *)out);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+int ksplice_write_relocs(struct ksplice_change *c)
+{
+	const struct ksplice_reloc *r;
+	int ret = KSPLICE_OK;
+	u8 field[8];
+
+	if (c->relocs_done)
+		return KSPLICE_OK;
+	mutex_lock(ksplice_text_mutex);
+	for_each_table(r, c->new->relocs, c->new->relocs_end) {
+		const struct ksplice_symbol *sym = (void *)(unsigned long)r->symbol;
+		unsigned long S;
+
+		if (r->size != 4 && r->size != 8) {
+			ksplice_debug("reloc at %llx: size %u\n", r->blank_addr,
+				      r->size);
+			ret = KSPLICE_UNEXPECTED;
+			break;
+		}
+		if (!canary_ok(r)) {
+			ksplice_debug("reloc at %llx (+0x%x, %s): field does not hold the canary\n",
+				      r->blank_addr, r->blank_offset,
+				      ksplice_sym_label(sym));
+			ret = KSPLICE_UNEXPECTED;
+			break;
+		}
+		ret = ksplice_resolve_symbol(c, sym, &S);
+		if (ret != KSPLICE_OK)
+			break;
+		if (reloc_value(r, S, field)) {
+			ksplice_debug("reloc at %llx: %s=%lx out of range for type %u\n",
+				      r->blank_addr, ksplice_sym_label(sym), S,
+				      r->type);
+			ret = KSPLICE_UNEXPECTED;
+			break;
+		}
+		ksplice_text_poke((void *)(unsigned long)r->blank_addr, field,
+				  r->size);
+	}
+	mutex_unlock(ksplice_text_mutex);
+	if (ret == KSPLICE_OK)
+		c->relocs_done = true;
+	return ret;
+}

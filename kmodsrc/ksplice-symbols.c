@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Symbol resolution without debug info, surviving KASLR: 6.1 exports none of
+ * the kallsyms walkers, so the address of kallsyms_lookup_name is taken from
+ * a kprobe registered on it (the kprobe core resolves names internally), and
+ * everything else the engine needs that is not exported comes from there.
+ */
+#include <linux/kallsyms.h>
+#include <linux/kprobes.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include "ksplice.h"
+
+static unsigned long (*lookup_name)(const char *name);
+static int (*on_each_symbol)(int (*fn)(void *, const char *, struct module *,
+				       unsigned long), void *data);
+static int (*mod_on_each_symbol)(int (*fn)(void *, const char *,
+					   struct module *, unsigned long),
+				 void *data);
+static struct module *(*module_address)(unsigned long addr);
+void *(*ksplice_text_poke)(void *addr, const void *opcode, size_t len);
+void (*ksplice_text_poke_sync)(void);
+struct mutex *ksplice_text_mutex;
+
+static unsigned long find_lookup_name(void)
+{
+	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
+	unsigned long addr;
+
+	if (register_kprobe(&kp) < 0)
+		return 0;
+	addr = (unsigned long)kp.addr;
+	unregister_kprobe(&kp);
+	return addr;
+}
+
+int ksplice_symbols_init(void)
+{
+	lookup_name = (void *)find_lookup_name();
+	if (!lookup_name) {
+		pr_err("ksplice: cannot locate kallsyms_lookup_name\n");
+		return -ENOENT;
+	}
+#define GET(var, name)							\
+	do {								\
+		var = (void *)lookup_name(name);			\
+		if (!var) {						\
+			pr_err("ksplice: cannot locate %s\n", name);	\
+			return -ENOENT;					\
+		}							\
+	} while (0)
+	GET(on_each_symbol, "kallsyms_on_each_symbol");
+	GET(mod_on_each_symbol, "module_kallsyms_on_each_symbol");
+	GET(module_address, "__module_address");
+	GET(ksplice_text_poke, "text_poke");
+	GET(ksplice_text_poke_sync, "text_poke_sync");
+	GET(ksplice_text_mutex, "text_mutex");
+#undef GET
+	return 0;
+}
+
+unsigned long ksplice_lookup_name(const char *name)
+{
+	return lookup_name(name);
+}
+
+/* Module names compare with '-' and '_' equal, as the module loader does. */
+bool ksplice_same_modname(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++) {
+		char x = *a == '-' ? '_' : *a, y = *b == '-' ? '_' : *b;
+
+		if (x != y)
+			return false;
+	}
+	return *a == *b;
+}
+
+static int cands_add(struct ksplice_cands *c, unsigned long addr)
+{
+	int i;
+
+	for (i = 0; i < c->nr; i++)
+		if (c->addr[i] == addr)	/* aliases at one address */
+			return 0;
+	if (c->nr == c->max) {
+		int max = c->max ? 2 * c->max : 8;
+		unsigned long *n = krealloc(c->addr, max * sizeof(*n),
+					    GFP_KERNEL);
+
+		if (!n)
+			return -ENOMEM;
+		c->addr = n;
+		c->max = max;
+	}
+	c->addr[c->nr++] = addr;
+	return 0;
+}
+
+void ksplice_cands_free(struct ksplice_cands *c)
+{
+	kfree(c->addr);
+	c->addr = NULL;
+	c->nr = c->max = 0;
+}
+
+struct cand_walk {
+	const char *name;
+	const char *target;		/* NULL: vmlinux */
+	struct ksplice_cands *cands;
+};
+
+static int cand_cb(void *data, const char *name, struct module *mod,
+		   unsigned long addr)
+{
+	struct cand_walk *w = data;
+
+	if (strcmp(name, w->name))
+		return 0;
+	if (w->target && (!mod || !ksplice_same_modname(mod->name, w->target)))
+		return 0;
+	return cands_add(w->cands, addr);
+}
+
+/*
+ * Every run address of @name in @target ("vmlinux" or a module name).  Local
+ * names repeat (6.1 has thousands of duplicates): the caller narrows them down
+ * by matching, never by taking the first.
+ */
+int ksplice_find_candidates(const char *name, const char *target,
+			    struct ksplice_cands *cands)
+{
+	struct cand_walk w = { .name = name, .cands = cands };
+
+	if (!strcmp(target, "vmlinux"))
+		return on_each_symbol(cand_cb, &w);
+	w.target = target;
+	return mod_on_each_symbol(cand_cb, &w);
+}
+
+/* The module containing @addr (its name copied out), or NULL. */
+struct module *ksplice_module_address(unsigned long addr, char *name,
+				      size_t len)
+{
+	struct module *mod;
+
+	preempt_disable();
+	mod = module_address(addr);
+	if (mod && name)
+		strscpy(name, mod->name, len);
+	preempt_enable();
+	return mod;
+}
+
+struct target_walk {
+	const char *target;
+	struct module *mod;
+};
+
+static int target_cb(void *data, const char *name, struct module *mod,
+		     unsigned long addr)
+{
+	struct target_walk *w = data;
+
+	if (!mod || !ksplice_same_modname(mod->name, w->target))
+		return 0;
+	/* module_mutex is held here, so the module cannot go away under us. */
+	if (mod->state == MODULE_STATE_LIVE && try_module_get(mod))
+		w->mod = mod;
+	return 1;
+}
+
+/* A counted reference on the loaded, live module @target, or NULL. */
+struct module *ksplice_get_target(const char *target)
+{
+	struct target_walk w = { .target = target };
+
+	mod_on_each_symbol(target_cb, &w);
+	return w.mod;
+}
+
+bool ksplice_target_loaded(const char *target)
+{
+	struct module *mod;
+
+	if (!strcmp(target, "vmlinux"))
+		return true;
+	mod = ksplice_get_target(target);
+	if (!mod)
+		return false;
+	module_put(mod);
+	return true;
+}

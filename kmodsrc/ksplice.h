@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Engine-internal state of one update (the core module ksplice_<id>). */
+#ifndef KSPLICE_H
+#define KSPLICE_H
+
+#include <linux/kernel.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/hashtable.h>
+#include <linux/kallsyms.h>
+#include "ksplice-loader.h"
+
+#define KSPLICE_JMP_LEN		5	/* e9 rel32 */
+#define KSPLICE_FENTRY_LEN	5	/* call __fentry__ / nopl 0x0(%rax,%rax,1) */
+
+enum ksplice_stage {
+	STAGE_PREPARING,
+	STAGE_APPLIED,
+	STAGE_REVERSED,
+};
+
+/* The abort codes of DESIGN.md section 6, in its order. */
+enum ksplice_abort {
+	KSPLICE_OK,
+	KSPLICE_NO_MATCH,
+	KSPLICE_CODE_BUSY,
+	KSPLICE_MODULE_BUSY,
+	KSPLICE_OUT_OF_MEMORY,
+	KSPLICE_FAILED_TO_FIND,
+	KSPLICE_UNEXPECTED_RUNNING_TASK,
+	KSPLICE_UNEXPECTED,
+	KSPLICE_TARGET_NOT_LOADED,
+	KSPLICE_CALL_FAILED,
+	KSPLICE_COLD_UPDATE_LOADED,
+	KSPLICE_BAD_SYSTEM_MAP,
+	KSPLICE_NR_ABORTS,
+};
+
+/* A label bound to a run address (by matching). */
+struct ksplice_label {
+	struct hlist_node node;
+	struct list_head tentative;	/* on a trial's list until committed */
+	unsigned long addr;
+	char name[];
+};
+
+/* One jump from an old function to its replacement. */
+struct ksplice_jump {
+	char name[KSYM_NAME_LEN];	/* the old function, for messages */
+	unsigned long old_addr;		/* run address of the original function */
+	unsigned long old_size;
+	unsigned long prev_addr;	/* earlier replacement (stacked), or 0 */
+	unsigned long prev_size;
+	unsigned long site;		/* where the jmp is written */
+	unsigned long repl;		/* replacement in the new code module */
+	u8 saved[KSPLICE_JMP_LEN];	/* bytes at @site before apply */
+	u8 jmp[KSPLICE_JMP_LEN];	/* what apply writes */
+};
+
+/* A matched section of the old code. */
+struct ksplice_match {
+	const struct ksplice_section *sect;
+	unsigned long run;		/* where its symbol lives (the original) */
+	unsigned long code;		/* what was compared (== run unless stacked) */
+};
+
+/* The change to one target: a new and an old part. */
+struct ksplice_change {
+	struct list_head list;
+	char target[MODULE_NAME_LEN];
+	struct ksplice_mod_change_part *new, *old;
+	struct module *target_mod;	/* NULL for vmlinux; referenced while applied */
+	bool skipped;			/* --partial and the target is not loaded */
+	bool relocs_done;		/* new code fields written (once only) */
+	struct ksplice_match *matches;
+	int nr_matches;
+};
+
+struct ksplice_update {
+	struct mutex lock;		/* serializes sysfs writes and registration */
+	enum ksplice_stage stage;
+	enum ksplice_abort abort;
+	bool debug;
+	bool partial;
+	struct list_head changes;
+	DECLARE_HASHTABLE(labels, 8);
+	struct ksplice_jump *jumps;
+	int nr_jumps;
+	struct ksplice_change **jump_change;	/* owner of each jump */
+	char *conflicts;		/* PAGE_SIZE, preallocated */
+	size_t conflicts_len;
+	u64 pause_ns;			/* inside the stop_machine callback */
+	u64 stop_ns;			/* around stop_machine() */
+	int attempts;
+};
+
+extern struct ksplice_update ksplice_update;
+
+/* ksplice-symbols.c */
+struct ksplice_cands {
+	unsigned long *addr;
+	int nr, max;
+};
+int ksplice_symbols_init(void);
+unsigned long ksplice_lookup_name(const char *name);
+int ksplice_find_candidates(const char *name, const char *target,
+			    struct ksplice_cands *cands);
+void ksplice_cands_free(struct ksplice_cands *cands);
+struct module *ksplice_module_address(unsigned long addr, char *name, size_t len);
+bool ksplice_target_loaded(const char *target);
+struct module *ksplice_get_target(const char *target);
+extern void *(*ksplice_text_poke)(void *addr, const void *opcode, size_t len);
+extern void (*ksplice_text_poke_sync)(void);
+extern struct mutex *ksplice_text_mutex;
+bool ksplice_same_modname(const char *a, const char *b);
+
+/* ksplice-debug.c */
+int ksplice_debug_init(void);
+void ksplice_debug_exit(void);
+__printf(1, 2) void ksplice_debug(const char *fmt, ...);
+void ksplice_debug_hex(const char *what, const u8 *p, size_t len);
+
+/* ksplice-labels (ksplice-match.c) */
+struct ksplice_label *ksplice_label_find(const char *name,
+					 struct list_head *tentative);
+void ksplice_labels_free(void);
+
+/* ksplice-match.c */
+int ksplice_match_change(struct ksplice_change *c);
+const char *ksplice_sym_name(const struct ksplice_symbol *sym);
+const char *ksplice_sym_label(const struct ksplice_symbol *sym);
+const struct ksplice_match *ksplice_find_match(const struct ksplice_change *c,
+					       const char *label);
+bool ksplice_match_has_fentry(const struct ksplice_change *c,
+			      const struct ksplice_match *m);
+
+/* ksplice-reloc.c */
+int ksplice_write_relocs(struct ksplice_change *c);
+int ksplice_resolve_symbol(struct ksplice_change *c,
+			   const struct ksplice_symbol *sym, unsigned long *val);
+
+/* ksplice-apply.c */
+int ksplice_apply(void);
+int ksplice_reverse(void);
+int ksplice_call_hooks(int kind);
+
+/* ksplice-shadow.c */
+void ksplice_shadow_free_all(void);
+void *ksplice_shadow_get(const void *obj, unsigned long id);
+void *ksplice_shadow_alloc(const void *obj, unsigned long id, size_t size,
+			   gfp_t gfp);
+void ksplice_shadow_free(const void *obj, unsigned long id);
+
+static inline void ksplice_set_abort(enum ksplice_abort code)
+{
+	if (ksplice_update.abort == KSPLICE_OK)
+		ksplice_update.abort = code;
+}
+
+#define for_each_table(p, start, end) \
+	for ((p) = (start); (p) && (p) < (end); (p)++)
+
+#endif /* KSPLICE_H */
