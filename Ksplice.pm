@@ -636,6 +636,8 @@ sub build_modules {
 			my $code = "${tag}_${kind}_code";
 			copy("$src/${kind}_code_loader.c", "$dir/$loader.c") or fatal("copy: $!");
 			copy($t->{$kind}, "$dir/$code.o_shipped") or fatal("cannot copy $t->{$kind}: $!");
+			# modpost reads the .cmd of every object (symbol versions).
+			write_file("$dir/.$code.o.cmd", "cmd_$dir/$code.o := cp $dir/$code.o_shipped $dir/$code.o\n");
 			$kb .= "obj-m += $mod.o\n";
 			$kb .= "$mod-y := $loader.o $code.o\n";
 			$kb .= "CFLAGS_$loader.o += -DKSPLICE_TARGET='\"$t->{target}\"'\n";
