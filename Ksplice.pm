@@ -16,7 +16,7 @@ use warnings;
 use Exporter 'import';
 use Cwd qw(abs_path getcwd);
 use Errno qw(EINTR);
-use Fcntl qw(:flock :mode O_RDONLY O_DIRECTORY);
+use Fcntl qw(:flock :mode O_RDONLY O_DIRECTORY F_SETFD);
 use File::Basename qw(dirname basename);
 use File::Copy qw(copy);
 use File::Find qw(find);
@@ -223,6 +223,16 @@ sub capture {
 	my $out = '';
 	my $rc = run(cmd => \@cmd, lines => sub { $out .= "$_[0]\n" });
 	return wantarray ? ($rc, $out) : $out;
+}
+
+# Run and capture stdout and stderr apart.
+sub capture_split {
+	my @cmd = @_;
+	my $d = tempdir('ksplice-cap-XXXXXX', TMPDIR => 1, CLEANUP => 0);
+	my $rc = run(cmd => \@cmd, stdout => "$d/out", stderr => "$d/err");
+	my ($o, $e) = (read_file("$d/out") // '', read_file("$d/err") // '');
+	remove_tree($d);
+	return ($rc, $o, $e);
 }
 
 # ---------------------------------------------------------------- small file helpers
@@ -478,6 +488,9 @@ sub lock_tree {
 		info("Waiting for the lock on $ksrc (another ksplice-create is using it)");
 		flock($fh, LOCK_EX) or fatal("cannot lock $ksrc: $!");
 	}
+	# The children inherit the lock: a make orphaned by a SIGKILL of the
+	# driver keeps the tree locked until it is done.
+	fcntl($fh, F_SETFD, 0);
 	return $fh;
 }
 
@@ -663,10 +676,11 @@ sub build_modules {
 sub check_tarball {
 	my ($file) = @_;
 	fatal("$file: no such file") unless -f $file;
-	my ($rc, $names) = capture('tar', '--quoting-style=escape', '-tzf', $file);
-	fatal("$file is not a valid update tarball (tar: " . first_line($names) . ")") if $rc;
-	my ($rc2, $long) = capture('tar', '--quoting-style=escape', '-tzvf', $file);
-	fatal("$file is not a valid update tarball (tar: " . first_line($long) . ")") if $rc2;
+	# -P: list the names verbatim (without it tar hides a leading / or ../).
+	my ($rc, $names, $err) = capture_split('tar', '-P', '--quoting-style=escape', '-tzf', $file);
+	fatal("$file is not a valid update tarball (tar: " . first_line($err || $names) . ")") if $rc;
+	my ($rc2, $long, $err2) = capture_split('tar', '-P', '--quoting-style=escape', '-tzvf', $file);
+	fatal("$file is not a valid update tarball (tar: " . first_line($err2 || $long) . ")") if $rc2;
 	my @names = split /\n/, $names;
 	my @long = split /\n/, $long;
 	fatal("$file is not a valid update tarball (inconsistent listing)") if @names != @long || !@names;
