@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Pairing the units of the pre and post objects.
+ *
+ * Plain names pair directly.  Names gcc numbers ("count.2", "__func__.1",
+ * "foo.isra.0", "foo.part.0") do not: adding one static local renumbers
+ * the others.  Those are paired through structure first: when two paired
+ * units refer, at the same relocation, to units with the same name modulo
+ * numbers, the referenced units are the same thing.  What is left pairs
+ * by unique name modulo numbers, then by exact name.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "objmanip.h"
+
+static bool numbered(const struct unit *u)
+{
+	return strcmp(u->name, u->canon) != 0;
+}
+
+static bool pairable(const struct unit *u)
+{
+	return u->sym && u->kind != U_STRINGS && u->kind != U_MERGE;
+}
+
+static bool same_class(const struct unit *a, const struct unit *b)
+{
+	return (a->kind == U_TEXT) == (b->kind == U_TEXT);
+}
+
+static void pair(struct unit *a, struct unit *b)
+{
+	a->twin = b;
+	b->twin = a;
+}
+
+static void pair_plain_names(struct object *pre, struct object *post)
+{
+	size_t i;
+
+	for (i = 0; i < post->nunits; i++) {
+		struct unit *b = post->units[i], *a;
+
+		if (!pairable(b) || numbered(b) || b->twin)
+			continue;
+		a = unit_by_name(pre, b->name);
+		if (a && pairable(a) && !a->twin && same_class(a, b))
+			pair(a, b);
+	}
+}
+
+/* Anonymous units of data sections pair when their section name is unique. */
+static void pair_anonymous(struct object *pre, struct object *post)
+{
+	size_t i, j;
+
+	for (i = 1; i < post->nsecs; i++) {
+		struct section *sb = &post->secs[i];
+
+		if (sb->nunits != 1 || sb->units[0]->sym ||
+		    sb->units[0]->kind != U_DATA)
+			continue;
+		for (j = 1; j < pre->nsecs; j++) {
+			struct section *sa = &pre->secs[j];
+
+			if (sa->nunits == 1 && !sa->units[0]->sym &&
+			    !sa->units[0]->twin && !strcmp(sa->name, sb->name)) {
+				pair(sa->units[0], sb->units[0]);
+				break;
+			}
+		}
+	}
+}
+
+static bool try_structural(struct target *ta, struct target *tb)
+{
+	struct unit *a = ta->unit, *b = tb->unit;
+
+	if (!a || !b || a->twin || b->twin || !pairable(a) || !pairable(b))
+		return false;
+	if (!numbered(a) && !numbered(b))
+		return false;
+	if (strcmp(a->canon, b->canon) || a->kind != b->kind)
+		return false;
+	pair(a, b);
+	return true;
+}
+
+static bool zip_relocs(struct unit *a, struct unit *b, size_t ia, size_t ib)
+{
+	const struct reloc *ra = &a->sec->relocs[a->first_rel + ia];
+	const struct reloc *rb = &b->sec->relocs[b->first_rel + ib];
+	struct target ta, tb;
+
+	if (ra->type != rb->type)
+		return false;
+	reloc_resolve(a->sec, ra, &ta);
+	reloc_resolve(b->sec, rb, &tb);
+	try_structural(&ta, &tb);
+	return true;
+}
+
+/* Walk the relocations of a pair from both ends, pairing what they name. */
+static void propagate(struct unit *a, struct unit *b)
+{
+	size_t i, n = a->nrel < b->nrel ? a->nrel : b->nrel;
+
+	for (i = 0; i < n; i++)
+		if (!zip_relocs(a, b, i, i))
+			break;
+	for (i = 1; i <= n; i++)
+		if (!zip_relocs(a, b, a->nrel - i, b->nrel - i))
+			break;
+}
+
+static void pair_structural(struct object *pre, struct object *post)
+{
+	bool progress = true;
+	size_t i;
+
+	while (progress) {
+		size_t before = 0, after = 0;
+
+		for (i = 0; i < post->nunits; i++)
+			before += !!post->units[i]->twin;
+		for (i = 0; i < post->nunits; i++) {
+			struct unit *b = post->units[i];
+
+			if (b->twin)
+				propagate(b->twin, b);
+		}
+		for (i = 0; i < post->nunits; i++)
+			after += !!post->units[i]->twin;
+		progress = after > before;
+	}
+	(void)pre;
+}
+
+static struct unit *unique_unpaired(struct object *obj, const char *canon,
+				    enum unit_kind kind)
+{
+	struct unit *found = NULL;
+	size_t i;
+
+	for (i = 0; i < obj->nunits; i++) {
+		struct unit *u = obj->units[i];
+
+		if (u->twin || !pairable(u) || u->kind != kind ||
+		    strcmp(u->canon, canon))
+			continue;
+		if (found)
+			return NULL;
+		found = u;
+	}
+	return found;
+}
+
+static void pair_leftovers(struct object *pre, struct object *post)
+{
+	size_t i;
+
+	for (i = 0; i < post->nunits; i++) {
+		struct unit *b = post->units[i], *a;
+
+		if (b->twin || !pairable(b) || !numbered(b))
+			continue;
+		a = unique_unpaired(pre, b->canon, b->kind);
+		if (a && unique_unpaired(post, b->canon, b->kind) == b)
+			pair(a, b);
+	}
+	for (i = 0; i < post->nunits; i++) {
+		struct unit *b = post->units[i], *a;
+
+		if (b->twin || !pairable(b))
+			continue;
+		a = unit_by_name(pre, b->name);
+		if (a && !a->twin && pairable(a) && a->kind == b->kind)
+			pair(a, b);
+	}
+}
+
+void correlate(struct object *pre, struct object *post)
+{
+	pair_plain_names(pre, post);
+	pair_anonymous(pre, post);
+	pair_structural(pre, post);
+	pair_leftovers(pre, post);
+}

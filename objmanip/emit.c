@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Copying units into an output object, following their relocations.
+ *
+ * What a kept unit refers to is either copied with it (strings, jump
+ * tables and other anonymous read-only data, new code and data, the
+ * alternative replacements of its sites) or left as a relocation against
+ * an undefined symbol whose name is the label of the running kernel's
+ * copy: "name" for a global, "name/FILE" for a local.  finalize turns
+ * those into ksplice relocations.  In the old object everything but
+ * strings is referred to by label: the engine learns each address while
+ * matching.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "objmanip.h"
+#include "emit.h"
+
+void emit_init(struct emit *e, struct out *o, struct object *obj, bool old)
+{
+	memset(e, 0, sizeof(*e));
+	e->o = o;
+	e->obj = obj;
+	e->old = old;
+}
+
+void emit_free(struct emit *e)
+{
+	free(e->queue);
+}
+
+char *unit_label(const struct unit *u)
+{
+	if (u->sym && u->sym->bind != STB_LOCAL)
+		return xstrdup(u->name);
+	if (u->sym)
+		return xasprintf("%s/%s", u->name, u->obj->file);
+	return xasprintf("%s+0x%llx/%s", u->sec->name,
+			 (unsigned long long)u->start, u->obj->file);
+}
+
+/* The label of the running kernel's copy: the pre object names it. */
+static char *run_label(struct emit *e, const struct unit *u)
+{
+	if (!e->old && u->twin)
+		return unit_label(u->twin);
+	return unit_label(u);
+}
+
+static bool should_copy(struct emit *e, const struct unit *u)
+{
+	if (u->keep || u->kind == U_STRINGS || u->kind == U_MERGE)
+		return true;
+	if (!u->sym && u->kind != U_DATA)
+		return true;		/* jump tables, .altinstr_aux chunks */
+	if (e->old || u->sec->init)
+		return false;
+	return !u->twin;		/* new code or data */
+}
+
+static GElf_Xword unit_align(const struct unit *u)
+{
+	GElf_Xword a = u->sec->sh.sh_addralign ? u->sec->sh.sh_addralign : 1;
+
+	while (a > 1 && u->start % a)
+		a /= 2;
+	return a;
+}
+
+void emit_keep(struct emit *e, struct unit *u)
+{
+	const unsigned char *data;
+
+	if (u->out_sec >= 0)
+		return;
+	u->keep = true;
+	u->out_sec = out_add_sec(e->o, u->sec->name, u->sec->sh.sh_type,
+				 u->sec->sh.sh_flags, unit_align(u),
+				 u->sec->sh.sh_entsize);
+	data = u->sec->data ? u->sec->data + u->start : NULL;
+	out_append(e->o, u->out_sec, data, u->size, 1);
+	if (e->nq == e->qcap) {
+		e->qcap = e->qcap * 2 + 16;
+		e->queue = xrealloc(e->queue, e->qcap * sizeof(*e->queue));
+	}
+	e->queue[e->nq++] = u;
+}
+
+/* Re-emit relocation @r of section @from at @osec+@ooff. */
+static void emit_reloc(struct emit *e, struct section *from,
+		       const struct reloc *r, int osec, GElf_Addr ooff)
+{
+	struct target t;
+	char *label;
+	int sym;
+
+	reloc_resolve(from, r, &t);
+	if (t.unit && should_copy(e, t.unit)) {
+		emit_keep(e, t.unit);
+		if (!e->old || t.unit->kind == U_STRINGS) {
+			out_add_rela(e->o, osec, ooff, r->type,
+				     out_secsym(e->o, t.unit->out_sec), t.off);
+			return;
+		}
+	}
+	if (t.unit)
+		label = run_label(e, t.unit);
+	else if (t.name)
+		label = xstrdup(t.name);
+	else
+		label = xasprintf("%s/%s", t.sec->name, e->obj->file);
+	sym = out_undef(e->o, label);
+	free(label);
+	out_add_rela(e->o, osec, ooff, r->type, sym, t.off);
+}
+
+static int special_out(struct emit *e, const struct section *src)
+{
+	int s = out_find_sec(e->o, src->name);
+
+	if (s < 0)
+		s = out_add_sec(e->o, src->name, src->sh.sh_type,
+				src->sh.sh_flags, src->sh.sh_addralign,
+				src->sh.sh_entsize);
+	return s;
+}
+
+static struct section *find_section(struct object *obj, const char *name)
+{
+	size_t i;
+
+	for (i = 1; i < obj->nsecs; i++)
+		if (!strcmp(obj->secs[i].name, name))
+			return &obj->secs[i];
+	return NULL;
+}
+
+/* The entry, its relocations and its row of a parallel table (ORC). */
+static void emit_entry(struct emit *e, struct sp_entry *ent)
+{
+	const struct special *sp = ent->sec->special;
+	int osec = special_out(e, ent->sec);
+	GElf_Addr base = out_append(e->o, osec, ent->sec->data + ent->off,
+				    ent->size, 1);
+	struct section *pair;
+	size_t i;
+
+	for (i = 0; i < ent->nrel; i++) {
+		const struct reloc *r = &ent->sec->relocs[ent->first_rel + i];
+
+		emit_reloc(e, ent->sec, r, osec, base + r->offset - ent->off);
+	}
+	if (!sp->pair)
+		return;
+	pair = find_section(e->obj, sp->pair);
+	if (!pair || !pair->data ||
+	    (ent->ordinal + 1) * sp->pair_entsize > pair->size)
+		die("%s: %s has no row %zu for %s", e->obj->path, sp->pair,
+		    ent->ordinal, ent->sec->name);
+	out_append(e->o, special_out(e, pair),
+		   pair->data + ent->ordinal * sp->pair_entsize,
+		   sp->pair_entsize, 1);
+}
+
+static void emit_unit_relocs(struct emit *e, struct unit *u)
+{
+	size_t i;
+
+	for (i = 0; i < u->nrel; i++) {
+		const struct reloc *r = &u->sec->relocs[u->first_rel + i];
+
+		emit_reloc(e, u->sec, r, u->out_sec, r->offset - u->start);
+	}
+	if (e->old || u->kind != U_TEXT)
+		return;
+	for (i = 0; i < u->nents; i++)
+		emit_entry(e, u->ents[i]);
+}
+
+/* Symbols of kept units; the old object keeps them local (see above). */
+static void emit_symbols(struct emit *e)
+{
+	struct object *obj = e->obj;
+	size_t i;
+
+	for (i = 1; i < obj->nsyms; i++) {
+		struct symbol *s = &obj->syms[i];
+		struct unit *u = s->unit;
+
+		if (!u || u->out_sec < 0 || s->type == STT_SECTION ||
+		    s->sec != u->sec)
+			continue;
+		out_add_sym(e->o, s->name, e->old ? STB_LOCAL : s->bind,
+			    s->type, u->out_sec, s->sym.st_value - u->start,
+			    s->sym.st_size);
+	}
+}
+
+/* Copy everything the kept units need; returns once closed. */
+void emit_run(struct emit *e)
+{
+	while (e->qhead < e->nq)
+		emit_unit_relocs(e, e->queue[e->qhead++]);
+	emit_symbols(e);
+}

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * finalize: after ld -r of a target's new (or old) objects, turn the
+ * relocations the module loader must not resolve into ksplice_reloc
+ * records, put the canary in their fields, and bracket every .ksplice_*
+ * table with __ksplice_<kind> / __ksplice_<kind>_end.
+ *
+ * New code: relocations against symbols the target kernel exports (per
+ * SYMVERS) stay for the module loader; every other undefined symbol is a
+ * label the engine resolves.  Old code: every relocation of kept code
+ * becomes a ksplice reloc, since the engine reads the addresses off the
+ * running kernel while matching.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "objmanip.h"
+#include "meta.h"
+#include "modes.h"
+#include "out.h"
+#include "../kmodsrc/ksplice-meta.h"
+
+#define OLD_MARKER	".ksplice_old_code"
+
+struct fin {
+	struct object *obj;
+	struct out o;
+	struct meta m;
+	struct hash *exported;
+	char *symvers_buf;
+	bool old;
+	int *secmap;			/* input section -> output, -1 */
+	int *symmap;			/* input symbol -> output, -1 */
+	const char **symfile;		/* STT_FILE in force for each symbol */
+};
+
+static void read_symvers(struct fin *f, const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	size_t cap = 0, len = 0;
+	char *line;
+
+	f->exported = hash_new();
+	if (!fp)
+		die("%s: cannot open: %m", path);
+	for (;;) {
+		size_t n;
+
+		if (len + 4096 > cap) {
+			cap = cap * 2 + 8192;
+			f->symvers_buf = xrealloc(f->symvers_buf, cap);
+		}
+		n = fread(f->symvers_buf + len, 1, cap - len - 1, fp);
+		if (!n)
+			break;
+		len += n;
+	}
+	fclose(fp);
+	if (!f->symvers_buf)
+		return;
+	f->symvers_buf[len] = 0;
+	/* crc \t name \t module \t export [\t namespace] */
+	for (line = f->symvers_buf; line && *line;) {
+		char *next = strchr(line, '\n'), *name, *end;
+
+		if (next)
+			*next++ = 0;
+		name = strchr(line, '\t');
+		if (name) {
+			name++;
+			end = strchr(name, '\t');
+			if (end)
+				*end = 0;
+			if (*name)
+				hash_add(f->exported, name, name);
+		}
+		line = next;
+	}
+}
+
+static bool is_meta(const struct section *sec)
+{
+	return has_prefix(sec->name, ".ksplice_");
+}
+
+static bool copied(const struct section *sec)
+{
+	switch (sec->sh.sh_type) {
+	case SHT_NULL:
+	case SHT_SYMTAB:
+	case SHT_STRTAB:
+	case SHT_RELA:
+	case SHT_GROUP:
+	case SHT_SYMTAB_SHNDX:
+		return false;
+	}
+	if (!strcmp(sec->name, OLD_MARKER) ||
+	    !strcmp(sec->name, ".ksplice_changed"))
+		return false;
+	/* relocated non-allocated sections (debug info) would keep labels alive */
+	return (sec->sh.sh_flags & SHF_ALLOC) || !sec->nrelocs;
+}
+
+static void copy_sections(struct fin *f)
+{
+	struct object *obj = f->obj;
+	size_t i;
+
+	f->secmap = xcalloc(obj->nsecs, sizeof(int));
+	for (i = 0; i < obj->nsecs; i++) {
+		struct section *sec = &obj->secs[i];
+		int s;
+
+		f->secmap[i] = -1;
+		if (!i || !copied(sec))
+			continue;
+		s = out_find_sec(&f->o, sec->name);
+		if (s >= 0 && is_meta(sec) && !f->o.secs[s].size)
+			;	/* meta_init made it: fill that one */
+		else
+			s = out_add_sec(&f->o, sec->name, sec->sh.sh_type,
+					sec->sh.sh_flags, sec->sh.sh_addralign,
+					sec->sh.sh_entsize);
+		out_append(&f->o, s, sec->data, sec->size, 1);
+		f->secmap[i] = s;
+	}
+}
+
+static void map_symbols(struct fin *f)
+{
+	struct object *obj = f->obj;
+	const char *file = obj->file;
+	size_t i;
+
+	f->symmap = xcalloc(obj->nsyms, sizeof(int));
+	f->symfile = xcalloc(obj->nsyms, sizeof(char *));
+	for (i = 1; i < obj->nsyms; i++) {
+		struct symbol *s = &obj->syms[i];
+		int osec = s->sec ? f->secmap[s->sec->index] : OUT_UNDEF;
+
+		f->symmap[i] = -1;
+		if (s->type == STT_FILE && *s->name)
+			file = s->name;
+		f->symfile[i] = file;
+		if (s->type == STT_FILE) {
+			out_add_sym(&f->o, s->name, STB_LOCAL, STT_FILE,
+				    OUT_UNDEF, 0, 0);
+			continue;
+		}
+		if (!s->sec || osec < 0)
+			continue;	/* undefined: made on use */
+		if (s->type == STT_SECTION)
+			f->symmap[i] = out_secsym(&f->o, osec);
+		else
+			f->symmap[i] = out_add_sym(&f->o, s->name, s->bind,
+						   s->type, osec,
+						   s->sym.st_value,
+						   s->sym.st_size);
+	}
+}
+
+static int out_symbol(struct fin *f, struct symbol *s)
+{
+	if (f->symmap[s->index] >= 0)
+		return f->symmap[s->index];
+	if (s->sec)
+		die("%s: relocation against symbol %s of a dropped section %s",
+		    f->obj->path, s->name, s->sec->name);
+	return out_undef(&f->o, s->name);
+}
+
+static bool must_convert(struct fin *f, const struct section *sec,
+			 const struct reloc *r)
+{
+	if (is_meta(sec))
+		return false;
+	if (f->old)
+		return true;
+	if (r->sym->sec || r->sym->sym.st_shndx == SHN_ABS)
+		return false;
+	return strchr(r->sym->name, '/') || !f->exported ||
+		!hash_get(f->exported, r->sym->name);
+}
+
+/* A string literal of the old code: matched by content where it is used. */
+static GElf_Addr string_record(struct fin *f, const struct section *from,
+			       const struct reloc *r, GElf_Sxword *addend)
+{
+	struct section *ss = r->sym->sec;
+	GElf_Addr t = reloc_target_off(from, r), start = t;
+	GElf_Addr base = r->sym->type == STT_SECTION ? 0 : r->sym->sym.st_value;
+	char *label;
+	GElf_Addr rec;
+
+	if (t >= ss->size)
+		die("%s: string reference outside %s", f->obj->path, ss->name);
+	while (start > 0 && ss->data[start - 1])
+		start--;
+	*addend = base + r->addend - start;
+	label = xasprintf(".str+0x%llx/%s", (unsigned long long)start,
+			  ss->name);
+	rec = meta_string_symbol(&f->m, f->secmap[ss->index], start, label);
+	free(label);
+	return rec;
+}
+
+static GElf_Addr symbol_record(struct fin *f, const struct section *from,
+			       const struct reloc *r, GElf_Sxword *addend)
+{
+	struct symbol *s = r->sym;
+	unsigned int flags = 0;
+	char *name, *label, *slash;
+	GElf_Addr rec;
+
+	*addend = r->addend;
+	if (s->sec && (s->sec->sh.sh_flags & SHF_STRINGS) &&
+	    s->type != STT_FUNC && s->type != STT_OBJECT)
+		return string_record(f, from, r, addend);
+	if (s->type == STT_SECTION) {
+		label = xasprintf("%s/%s", s->sec->name, f->symfile[s->index]);
+		name = xstrdup(s->sec->name);
+		flags = KSPLICE_SYM_LOCAL;
+	} else if (strchr(s->name, '/') || s->bind != STB_LOCAL || !s->sec) {
+		label = xstrdup(s->name);
+		name = xstrdup(s->name);
+		slash = strchr(name, '/');
+		if (slash) {
+			*slash = 0;
+			flags |= KSPLICE_SYM_LOCAL;
+		}
+	} else {
+		label = xasprintf("%s/%s", s->name, f->symfile[s->index]);
+		name = xstrdup(s->name);
+		flags = KSPLICE_SYM_LOCAL;
+	}
+	if (s->type == STT_FUNC)
+		flags |= KSPLICE_SYM_FUNC;
+	if (s->type == STT_OBJECT)
+		flags |= KSPLICE_SYM_OBJECT;
+	rec = meta_symbol(&f->m, name, label, flags);
+	free(name);
+	free(label);
+	return rec;
+}
+
+static void put_canary(struct fin *f, int osec, GElf_Addr off, int size)
+{
+	struct out_sec *s = &f->o.secs[osec];
+	uint64_t c64 = KSPLICE_CANARY64;
+	uint32_t c32 = KSPLICE_CANARY;
+
+	if (!s->buf)
+		return;
+	if (size == 8)
+		memcpy(s->buf + off, &c64, 8);
+	else
+		memcpy(s->buf + off, &c32, 4);
+}
+
+static void convert_relocs(struct fin *f, struct section *sec)
+{
+	int osec = f->secmap[sec->index];
+	size_t i;
+
+	for (i = 0; i < sec->nrelocs; i++) {
+		struct reloc *r = &sec->relocs[i];
+		GElf_Sxword addend;
+		GElf_Addr rec;
+
+		if (!must_convert(f, sec, r)) {
+			out_add_rela(&f->o, osec, r->offset, r->type,
+				     out_symbol(f, r->sym), r->addend);
+			continue;
+		}
+		rec = symbol_record(f, sec, r, &addend);
+		meta_reloc(&f->m, osec, r->offset, rec, addend, r->type);
+		put_canary(f, osec, r->offset, reloc_size(r->type));
+	}
+}
+
+static void bracket(struct fin *f)
+{
+	static const char *const kinds[][2] = {
+		{ "relocs", KSPLICE_SEC_RELOCS },
+		{ "symbols", KSPLICE_SEC_SYMBOLS },
+		{ "sections", KSPLICE_SEC_SECTIONS },
+		{ "patches", KSPLICE_SEC_PATCHES },
+		{ "hooks", KSPLICE_SEC_HOOKS },
+		{ "specials", KSPLICE_SEC_SPECIALS },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		int s = out_find_sec(&f->o, kinds[i][1]);
+		char *start = xasprintf("__ksplice_%s", kinds[i][0]);
+		char *end = xasprintf("__ksplice_%s_end", kinds[i][0]);
+
+		out_add_sym(&f->o, start, STB_GLOBAL, STT_OBJECT, s, 0, 0);
+		out_add_sym(&f->o, end, STB_GLOBAL, STT_OBJECT, s,
+			    f->o.secs[s].size, 0);
+		free(start);
+		free(end);
+	}
+}
+
+static bool has_section(struct object *obj, const char *name)
+{
+	size_t i;
+
+	for (i = 1; i < obj->nsecs; i++)
+		if (!strcmp(obj->secs[i].name, name))
+			return true;
+	return false;
+}
+
+int finalize(const char *in, const char *out, const char *target,
+	     const char *symvers)
+{
+	struct fin f;
+	size_t i;
+
+	memset(&f, 0, sizeof(f));
+	if (!*target)
+		die("empty target name");
+	f.obj = object_open(in);
+	track_object(f.obj);
+	f.old = has_section(f.obj, OLD_MARKER);
+	if (symvers)
+		read_symvers(&f, symvers);
+	out_init(&f.o, NULL);
+	meta_init(&f.m, &f.o);
+	copy_sections(&f);
+	map_symbols(&f);
+	for (i = 1; i < f.obj->nsecs; i++)
+		if (f.secmap[i] >= 0 && f.obj->secs[i].nrelocs)
+			convert_relocs(&f, &f.obj->secs[i]);
+	bracket(&f);
+	set_output(out);
+	out_write(&f.o, out);
+	meta_free(&f.m);
+	out_free(&f.o);
+	hash_free(f.exported);
+	free(f.symvers_buf);
+	free(f.secmap);
+	free(f.symmap);
+	free(f.symfile);
+	return 0;
+}

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keep-new-code: find the functions that changed between PRE and IN (the
+ * post object) and write the replacement code with its metadata.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "objmanip.h"
+#include "checks.h"
+#include "emit.h"
+#include "meta.h"
+#include "modes.h"
+#include "../kmodsrc/ksplice-meta.h"
+
+static void refuse_init(struct object *post, struct unit *u)
+{
+	refuse("%s: refusing: change to __init code in section %s, symbol %s",
+	       post->path, u->sec->name, u->name);
+}
+
+/* Mark changed and new functions; a .cold piece counts for its parent. */
+static size_t find_changes(struct object *post)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < post->nunits; i++) {
+		struct unit *u = post->units[i];
+
+		if (!unit_is_function(u))
+			continue;
+		if (!u->twin) {
+			u->is_new = !u->sec->init;
+			continue;
+		}
+		if (!unit_changed(u->twin, u))
+			continue;
+		if (u->sec->init)
+			refuse_init(post, u);
+		u->changed = true;
+	}
+	for (i = 0; i < post->nunits; i++) {
+		struct unit *u = post->units[i];
+
+		if (u->parent && u->changed && u->parent->twin)
+			u->parent->changed = true;
+	}
+	for (i = 0; i < post->nunits; i++) {
+		struct unit *u = post->units[i];
+
+		if (!u->parent && (u->changed || u->is_new))
+			n++;
+	}
+	return n;
+}
+
+static bool kept_function(const struct unit *u)
+{
+	if (u->parent)
+		return u->changed || u->is_new || u->parent->changed ||
+			u->parent->is_new;
+	return u->changed || u->is_new;
+}
+
+static unsigned int symbol_flags(const struct unit *u)
+{
+	unsigned int f = 0;
+
+	if (u->sym && u->sym->bind == STB_LOCAL)
+		f |= KSPLICE_SYM_LOCAL;
+	if (u->sym && u->sym->type == STT_FUNC)
+		f |= KSPLICE_SYM_FUNC;
+	if (u->sym && u->sym->type == STT_OBJECT)
+		f |= KSPLICE_SYM_OBJECT;
+	return f;
+}
+
+static void write_patches(struct object *post, struct out *o)
+{
+	struct meta m;
+	int list;
+	size_t i;
+
+	meta_init(&m, o);
+	list = out_add_sec(o, ".ksplice_changed", SHT_PROGBITS, 0, 1, 0);
+	for (i = 0; i < post->nunits; i++) {
+		struct unit *u = post->units[i], *p = u->twin;
+		GElf_Addr sym;
+		char *label;
+
+		if (u->parent || !u->changed)
+			continue;
+		out_append(o, list, p->name, strlen(p->name) + 1, 1);
+		label = unit_label(p);
+		sym = meta_symbol(&m, p->name, label, symbol_flags(p));
+		free(label);
+		meta_patch(&m, sym, u->out_sec, p->size);
+	}
+	meta_free(&m);
+}
+
+static void report(struct object *post)
+{
+	size_t i;
+
+	for (i = 0; i < post->nunits; i++) {
+		struct unit *u = post->units[i];
+
+		if (u->parent)
+			continue;
+		if (u->changed)
+			printf("%s: changed function: %s\n", post->path, u->name);
+		else if (u->is_new)
+			printf("%s: new function: %s\n", post->path, u->name);
+	}
+	fflush(stdout);
+}
+
+static void write_new(struct object *post, const char *out)
+{
+	struct out o;
+	struct emit e;
+	size_t i;
+
+	out_init(&o, post->file);
+	emit_init(&e, &o, post, false);
+	for (i = 0; i < post->nunits; i++) {
+		struct unit *u = post->units[i];
+
+		if (unit_is_function(u) && kept_function(u)) {
+			if (u->changed && !u->parent)
+				check_jump_room(post, u->twin);
+			emit_keep(&e, u);
+		}
+	}
+	emit_run(&e);
+	write_patches(post, &o);
+	out_add_sec(&o, ".note.GNU-stack", SHT_PROGBITS, 0, 1, 0);
+	out_write(&o, out);
+	emit_free(&e);
+	out_free(&o);
+}
+
+int keep_new_code(const char *in, const char *out, const char *pre_path,
+		  const char *id)
+{
+	struct object *post, *pre;
+	int ret = 0;
+
+	if (!*id || strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789") !=
+	    strlen(id))
+		die("bad update id '%s': use [a-z0-9]+", id);
+	post = object_open(in);
+	track_object(post);
+	pre = object_open(pre_path);
+	track_object(pre);
+	check_function_sections(post);
+	check_function_sections(pre);
+	correlate(pre, post);
+	check_common_function(pre, post);
+	check_exports(pre, post);
+	check_data(pre, post);
+	if (!find_changes(post)) {
+		ret = EXIT_NOCHANGE;
+		goto out;
+	}
+	set_output(out);
+	write_new(post, out);
+	report(post);
+out:
+	return ret;
+}
