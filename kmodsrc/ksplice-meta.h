@@ -20,6 +20,7 @@
 
 /* What objmanip writes into every field the engine must fill. */
 #define KSPLICE_CANARY		0x77777777u
+#define KSPLICE_CANARY64	0x7777777777777777ull	/* 8-byte fields */
 
 /* Sections objmanip creates; finalize brackets each with start/end symbols. */
 #define KSPLICE_SEC_RELOCS	".ksplice_relocs"

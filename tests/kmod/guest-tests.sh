@@ -1,0 +1,157 @@
+#!/bin/sh
+# The engine's VM tests, run as root inside the guest by tests/kmod/run.
+# Prints TAP lines and "N passed, N failed"; exits non-zero on a failure.
+F=${KSPLICE_FIXTURES:-/work/main/build/kmodfix}
+T=/sys/kernel/tracing
+[ -d $T/events ] || mount -t tracefs nodev $T 2>/dev/null
+[ -d /sys/kernel/debug/tracing ] || mount -t debugfs nodev /sys/kernel/debug 2>/dev/null
+n=0 pass=0 fail=0
+
+ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; }
+check() { # check NAME COMMAND...
+	name=$1; shift
+	if "$@" >/dev/null 2>&1; then ok "$name"; else notok "$name"; fi
+}
+contains() { case $1 in *"$2"*) return 0 ;; esac; return 1; }
+lacks() { ! contains "$1" "$2"; }
+sysf() { cat /sys/module/ksplice_$1/ksplice/$2; }
+stage() { echo "$2" > /sys/module/ksplice_$1/ksplice/stage; }
+
+load() { # load ID T: core (debug on), new, old
+	insmod $F/$1/ksplice-$1.ko || return 1
+	echo 1 > /sys/module/ksplice_$1/ksplice/debug
+	insmod $F/$1/ksplice-$1_$2-new.ko && insmod $F/$1/ksplice-$1_$2-old.ko
+}
+unload() { # unload ID T
+	rmmod ksplice_$1_$2_old 2>/dev/null
+	rmmod ksplice_$1_$2_new 2>/dev/null
+	rmmod ksplice_$1
+}
+
+dmesg -c >/dev/null
+
+# --- 1. apply / undo of a vmlinux function (cmdline_proc_show) ---
+orig=$(cat /proc/cmdline)
+check "cmdline is unpatched before" lacks "$orig" ksplice_patched
+check "kfix1 modules load" load kfix1 vmlinux
+stage kfix1 applied
+check "kfix1 apply: abort_cause ok" test "$(sysf kfix1 abort_cause)" = ok
+check "kfix1 stage applied" test "$(sysf kfix1 stage)" = applied
+now=$(cat /proc/cmdline)
+check "cmdline patched after apply" test "$now" = "ksplice_patched $orig"
+pause=$(sysf kfix1 pause_ns); stopns=$(sysf kfix1 stop_machine_ns)
+check "pause measured ($pause ns in callback, $stopns ns stop_machine)" test "$pause" -gt 0
+echo "# stop_machine pause: callback $pause ns, whole stop_machine $stopns ns"
+log=$(cat /sys/kernel/debug/ksplice_kfix1)
+check "debug log names the match" contains "$log" "matched at"
+check "hooks and shadow data ran" sh -c 'dmesg | grep -q "post_apply hook (shadow count 1)"'
+check "applying again says ok" sh -c "echo applied > /sys/module/ksplice_kfix1/ksplice/stage && grep -qx ok /sys/module/ksplice_kfix1/ksplice/abort_cause"
+check "new code module pinned while applied" sh -c '! rmmod ksplice_kfix1_vmlinux_new'
+rmmod ksplice_kfix1_vmlinux_old
+
+# --- 2. ftrace and kprobes on the patched function ---
+if [ -w $T/set_ftrace_filter ]; then
+	echo cmdline_proc_show > $T/set_ftrace_filter
+	echo function > $T/current_tracer
+	echo > $T/trace
+	out=$(cat /proc/cmdline)
+	tr=$(cat $T/trace)
+	echo nop > $T/current_tracer
+	echo > $T/set_ftrace_filter
+	check "function tracer sees cmdline_proc_show" contains "$tr" "cmdline_proc_show"
+	check "patched code runs with the tracer on" contains "$out" ksplice_patched
+	echo 'p:kspltest cmdline_proc_show' > $T/kprobe_events
+	echo 1 > $T/events/kprobes/kspltest/enable
+	echo > $T/trace
+	out=$(cat /proc/cmdline)
+	tr=$(cat $T/trace)
+	echo 0 > $T/events/kprobes/kspltest/enable
+	echo > $T/kprobe_events
+	check "kprobe on the patched function fires" contains "$tr" "kspltest"
+	check "patched code runs with the kprobe" contains "$out" ksplice_patched
+else
+	notok "tracefs not available"
+fi
+
+stage kfix1 reversed
+check "kfix1 undo: abort_cause ok" test "$(sysf kfix1 abort_cause)" = ok
+check "kfix1 stage reversed" test "$(sysf kfix1 stage)" = reversed
+check "cmdline restored after undo" test "$(cat /proc/cmdline)" = "$orig"
+stage kfix1 cleanup
+check "kfix1 modules unload" unload kfix1 vmlinux
+
+# --- 3. apply while ftrace traces the function (entry is a call) ---
+echo cmdline_proc_show > $T/set_ftrace_filter
+echo function > $T/current_tracer
+load kfix1 vmlinux
+stage kfix1 applied
+check "apply matches with the __fentry__ site traced" test "$(sysf kfix1 abort_cause)" = ok
+check "cmdline patched (traced)" contains "$(cat /proc/cmdline)" ksplice_patched
+stage kfix1 reversed
+echo nop > $T/current_tracer
+echo > $T/set_ftrace_filter
+check "cmdline restored (traced)" test "$(cat /proc/cmdline)" = "$orig"
+unload kfix1 vmlinux
+
+# --- 4. no_match ---
+load kfix2 vmlinux
+stage kfix2 applied
+check "kfix2: abort_cause no_match" test "$(sysf kfix2 abort_cause)" = no_match
+check "kfix2: stage preparing" test "$(sysf kfix2 stage)" = preparing
+log=$(cat /sys/kernel/debug/ksplice_kfix2)
+check "debug log names section and offset" contains "$log" "mismatch in section cmdline_proc_show/cmdline.c at offset 0x19"
+check "cmdline untouched by no_match" test "$(cat /proc/cmdline)" = "$orig"
+check "kfix2 modules unload" unload kfix2 vmlinux
+
+# --- 5. module target: target_not_loaded, partial ---
+M=ksplice_fixture_target
+rmmod $M 2>/dev/null
+load kfix3 $M
+stage kfix3 applied
+check "kfix3 without its target: target_not_loaded" test "$(sysf kfix3 abort_cause)" = target_not_loaded
+echo 1 > /sys/module/ksplice_kfix3/ksplice/partial
+stage kfix3 applied
+check "kfix3 partial: applied with the change skipped" test "$(sysf kfix3 abort_cause)/$(sysf kfix3 stage)" = ok/applied
+stage kfix3 reversed
+unload kfix3 $M
+
+# --- 6. module target: code_busy, then apply, pin, undo busy ---
+insmod $F/target/$M.ko
+check "target module says original" test "$(cat /proc/ksplice_fixture)" = "fixture original"
+cat /proc/ksplice_fixture_sleep >/dev/null &
+reader=$!
+sleep 1
+load kfix3 $M
+stage kfix3 applied
+check "sleeper in fixture_wait: code_busy" test "$(sysf kfix3 abort_cause)" = code_busy
+conf=$(sysf kfix3 conflicts)
+echo "# conflicts: $conf"
+check "conflicts names cat $reader fixture_wait" test "$conf" = "cat $reader fixture_wait"
+check "target unchanged after code_busy" test "$(cat /proc/ksplice_fixture)" = "fixture original"
+kill $reader; wait $reader 2>/dev/null
+stage kfix3 applied
+check "kfix3 apply once the sleeper left: ok" test "$(sysf kfix3 abort_cause)" = ok
+check "target module says patched" test "$(cat /proc/ksplice_fixture)" = "fixture patched"
+check "target module pinned while applied" sh -c "! rmmod $M"
+rmmod ksplice_kfix3_${M}_old
+cat /proc/ksplice_fixture_sleep >/dev/null &
+reader=$!
+sleep 1
+stage kfix3 reversed
+check "sleeper in the replacement: undo code_busy" test "$(sysf kfix3 abort_cause)" = code_busy
+check "conflicts names the sleeper" contains "$(sysf kfix3 conflicts)" "cat $reader"
+kill $reader; wait $reader 2>/dev/null
+stage kfix3 reversed
+check "kfix3 undo: ok" test "$(sysf kfix3 abort_cause)/$(sysf kfix3 stage)" = ok/reversed
+check "target module says original again" test "$(cat /proc/ksplice_fixture)" = "fixture original"
+unload kfix3 $M
+check "target module unloads after undo" rmmod $M
+
+# --- 7. the kernel log ---
+bad=$(dmesg | grep -E "WARNING|BUG|Oops|Call Trace|general protection")
+check "dmesg free of warnings and oopses" test -z "$bad"
+[ -z "$bad" ] || echo "$bad" | sed 's/^/# /'
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
