@@ -262,11 +262,17 @@ sub same_contents {
 # Copy preserving mode and times (the kbuild decisions depend on mtimes).
 sub copy_preserve {
 	my ($from, $to) = @_;
-	my @st = stat($from) or fatal("cannot stat $from: $!");
-	copy($from, "$to.ksplice-tmp") or fatal("cannot copy $from to $to: $!");
-	chmod($st[2] & 07777, "$to.ksplice-tmp");
-	utime($st[8], $st[9], "$to.ksplice-tmp");
+	fatal("cannot copy $from: no such file") unless -e $from;
+	# cp -p keeps the nanoseconds of the times, which Perl's utime rounds.
+	my $rc = run(cmd => ['cp', '-p', '--', $from, "$to.ksplice-tmp"], stdout => '/dev/null', stderr => '/dev/null');
+	fatal("cannot copy $from to $to") if $rc;
 	rename("$to.ksplice-tmp", $to) or fatal("cannot rename to $to: $!");
+}
+
+# Copy the times of a file or directory exactly (to a reference file and back).
+sub copy_times {
+	my ($from, $to) = @_;
+	return !run(cmd => ['touch', '-c', '-r', $from, '--', $to], stdout => '/dev/null', stderr => '/dev/null');
 }
 
 sub mkdir_p { my ($d) = @_; make_path($d) unless -d $d; -d $d or fatal("cannot create $d") }
@@ -529,11 +535,18 @@ package Ksplice::Snapshot {
 	use File::Copy qw(copy);
 	sub new {
 		my ($c, $dir) = @_;
-		return bless { dir => $dir, files => {}, n => 0, order => [] }, $c;
+		return bless { dir => $dir, files => {}, n => 0, order => [], dirs => {} }, $c;
 	}
 	sub protect {
 		my ($s, $path, %o) = @_;
 		return if exists $s->{files}{$path};
+		# The directory's times change when files come and go: keep them too.
+		my $d = File::Basename::dirname($path);
+		if (!$s->{dirs}{$d} && -d $d) {
+			my $ref = "$s->{dir}/d" . $s->{n}++;
+			Ksplice::write_file($ref, '');
+			$s->{dirs}{$d} = $ref if Ksplice::copy_times($d, $ref);
+		}
 		my $e = { keep_new => $o{keep_new} };
 		if (-l $path || -e $path) {
 			my $save = "$s->{dir}/" . $s->{n}++;
@@ -549,12 +562,13 @@ package Ksplice::Snapshot {
 		for my $path (reverse @{ $s->{order} }) {
 			my $e = $s->{files}{$path};
 			if ($e->{save}) {
-				next if Ksplice::same_contents($e->{save}, $path) && (stat $path)[9] == (stat $e->{save})[9];
+				next if Ksplice::same_contents($e->{save}, $path) && Ksplice::copy_times($e->{save}, $path);
 				eval { Ksplice::copy_preserve($e->{save}, $path); 1 } or push @err, $path;
 			} elsif (!$e->{keep_new}) {
 				unlink $path if -e $path;
 			}
 		}
+		Ksplice::copy_times($s->{dirs}{$_}, $_) for keys %{ $s->{dirs} };
 		return @err;
 	}
 }
