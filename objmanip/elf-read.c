@@ -192,9 +192,10 @@ static void read_sections(struct object *obj)
 
 	if (elf_getshdrnum(obj->elf, &obj->nsecs) ||
 	    elf_getshdrstrndx(obj->elf, &shstrndx))
-		die("%s: bad section table: %s", obj->path, elf_errmsg(-1));
+		die("%s: bad section table (truncated or corrupt object): %s",
+		    obj->path, elf_errmsg(-1));
 	if (!obj->nsecs || shstrndx >= obj->nsecs)
-		die("%s: bad section table", obj->path);
+		die("%s: bad section table (truncated or corrupt object)", obj->path);
 	obj->secs = xcalloc(obj->nsecs, sizeof(*obj->secs));
 	obj->secs[0].name = "";
 	while ((scn = elf_nextscn(obj->elf, scn)))

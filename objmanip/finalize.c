@@ -20,6 +20,10 @@
 #include "out.h"
 #include "../kmodsrc/ksplice-meta.h"
 
+#ifndef KSPLICE_CANARY64
+#define KSPLICE_CANARY64	0x7777777777777777ull
+#endif
+
 #define OLD_MARKER	".ksplice_old_code"
 
 struct fin {

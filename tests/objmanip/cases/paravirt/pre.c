@@ -1,0 +1,3 @@
+#include "kdefs.h"
+
+int pvuser(int a) { pv_irq_disable(); return a + 1; }

@@ -1,0 +1,4 @@
+#include "kdefs.h"
+
+void tiny(void) { }
+int big(int a) { return a + 1; }

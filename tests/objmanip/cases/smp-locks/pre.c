@@ -1,0 +1,5 @@
+#include "kdefs.h"
+
+int shared;
+void bump(void) { lock_inc(&shared); }
+void bump2(void) { lock_inc(&shared); lock_inc(&shared); }

@@ -1,0 +1,5 @@
+#include "kdefs.h"
+
+int tick(void);
+int tick(void) { static int calls; return ++calls; }
+int tock(void) { static int calls; return calls += 2; }
