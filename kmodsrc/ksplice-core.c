@@ -297,8 +297,13 @@ static int __init ksplice_core_init(void)
 	ret = sysfs_create_group(ksplice_kobj, &ksplice_group);
 	if (ret)
 		goto err_kobj;
+	ret = ksplice_early_init();
+	if (ret)
+		goto err_group;
 	return 0;
 
+err_group:
+	sysfs_remove_group(ksplice_kobj, &ksplice_group);
 err_kobj:
 	kobject_put(ksplice_kobj);
 err_debug:
@@ -311,6 +316,7 @@ err_conflicts:
 static void __exit ksplice_core_exit(void)
 {
 	/* The loaders hold references on us, so no part is registered now. */
+	ksplice_early_exit();
 	sysfs_remove_group(ksplice_kobj, &ksplice_group);
 	kobject_put(ksplice_kobj);
 	ksplice_labels_free();

@@ -10,6 +10,7 @@
 #include <linux/elf.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/static_call.h>
 #include <linux/uaccess.h>
 #include <asm/unaligned.h>
 #include "ksplice.h"
@@ -24,7 +25,7 @@ static const struct {
 	{ "ksplice_shadow_free", ksplice_shadow_free },
 };
 
-int ksplice_resolve_symbol(struct ksplice_change *c,
+int ksplice_resolve_symbol(const char *target,
 			   const struct ksplice_symbol *sym, unsigned long *val)
 {
 	const char *name = ksplice_sym_name(sym), *label = ksplice_sym_label(sym);
@@ -47,9 +48,9 @@ int ksplice_resolve_symbol(struct ksplice_change *c,
 	}
 
 	if (!(sym->flags & KSPLICE_SYM_LOCAL)) {
-		if (strcmp(c->target, "vmlinux")) {
+		if (strcmp(target, "vmlinux")) {
 			/* A module's own global wins over a same-named one. */
-			qualified = kasprintf(GFP_KERNEL, "%s:%s", c->target, name);
+			qualified = kasprintf(GFP_KERNEL, "%s:%s", target, name);
 			if (!qualified)
 				return KSPLICE_OUT_OF_MEMORY;
 			*val = ksplice_lookup_name(qualified);
@@ -68,7 +69,7 @@ int ksplice_resolve_symbol(struct ksplice_change *c,
 	 * A local that the old code never referred to, so matching did not
 	 * bind it: acceptable only if the target has exactly one such name.
 	 */
-	if (ksplice_find_candidates(name, c->target, &cands) < 0)
+	if (ksplice_find_candidates(name, target, &cands) < 0)
 		return KSPLICE_OUT_OF_MEMORY;
 	i = cands.nr;
 	if (i == 1)
@@ -76,11 +77,11 @@ int ksplice_resolve_symbol(struct ksplice_change *c,
 	ksplice_cands_free(&cands);
 	if (i == 1) {
 		ksplice_debug("local %s: unique in %s, at %lx\n", label,
-			      c->target, *val);
+			      target, *val);
 		return KSPLICE_OK;
 	}
 	ksplice_debug("local %s: not bound by matching, %d candidates in %s\n",
-		      label, i, c->target);
+		      label, i, target);
 	return KSPLICE_FAILED_TO_FIND;
 }
 
@@ -117,19 +118,71 @@ static int reloc_value(const struct ksplice_reloc *r, unsigned long S, u8 *out)
 	}
 }
 
-int ksplice_write_relocs(struct ksplice_change *c)
+#ifdef CONFIG_HAVE_STATIC_CALL_INLINE
+/* Is @a the rel32 of the call at one of @mod's static call sites? */
+static bool static_call_site_field(const struct module *mod, unsigned long a)
+{
+	struct static_call_site *site = mod->static_call_sites;
+	unsigned int i;
+
+	for (i = 0; site && i < mod->num_static_call_sites; i++, site++)
+		if ((unsigned long)&site->addr + site->addr + 1 == a)
+			return true;
+	return false;
+}
+#endif
+
+/*
+ * Fields the kernel uses while it loads the new code module, before its
+ * init registers it with us: the static key of a __jump_table entry and
+ * the key of a .static_call_sites entry (jump_label_module_notify() and
+ * static_call_module_notify() follow them at MODULE_STATE_COMING), and the
+ * call at a static call site, which static_call then rewrites itself.
+ * They are written at MODULE_STATE_COMING (ksplice-early.c); the rest at
+ * apply time.
+ */
+bool ksplice_reloc_is_early(const struct module *mod,
+			    const struct ksplice_reloc *r)
+{
+	unsigned long a = r->blank_addr;
+
+#ifdef CONFIG_JUMP_LABEL
+	if (mod->jump_entries &&
+	    a >= (unsigned long)mod->jump_entries &&
+	    a < (unsigned long)(mod->jump_entries + mod->num_jump_entries))
+		return true;
+#endif
+#ifdef CONFIG_HAVE_STATIC_CALL_INLINE
+	if (mod->static_call_sites &&
+	    a >= (unsigned long)mod->static_call_sites &&
+	    a < (unsigned long)(mod->static_call_sites +
+				mod->num_static_call_sites))
+		return true;
+	if (static_call_site_field(mod, a))
+		return true;
+#endif
+	return false;
+}
+
+/*
+ * Write the relocations of [@start, @end) of the new code module @mod for
+ * @target: the early ones only (@early) or all the others.
+ */
+int ksplice_write_reloc_table(struct module *mod, const char *target,
+			      const struct ksplice_reloc *start,
+			      const struct ksplice_reloc *end, bool early)
 {
 	const struct ksplice_reloc *r;
 	int ret = KSPLICE_OK;
 	u8 field[8];
 
-	if (c->relocs_done)
-		return KSPLICE_OK;
 	mutex_lock(ksplice_text_mutex);
-	for_each_table(r, c->new->relocs, c->new->relocs_end) {
+	for_each_table(r, start, end) {
 		const struct ksplice_symbol *sym = (void *)(unsigned long)r->symbol;
 		unsigned long S;
 
+		if (ksplice_reloc_is_early(mod, r) != early)
+			continue;
 		if (r->size != 4 && r->size != 8) {
 			ksplice_debug("reloc at %llx: size %u\n", r->blank_addr,
 				      r->size);
@@ -143,7 +196,7 @@ int ksplice_write_relocs(struct ksplice_change *c)
 			ret = KSPLICE_UNEXPECTED;
 			break;
 		}
-		ret = ksplice_resolve_symbol(c, sym, &S);
+		ret = ksplice_resolve_symbol(target, sym, &S);
 		if (ret != KSPLICE_OK)
 			break;
 		if (reloc_value(r, S, field)) {
@@ -157,6 +210,17 @@ int ksplice_write_relocs(struct ksplice_change *c)
 				  r->size);
 	}
 	mutex_unlock(ksplice_text_mutex);
+	return ret;
+}
+
+int ksplice_write_relocs(struct ksplice_change *c)
+{
+	int ret;
+
+	if (c->relocs_done)
+		return KSPLICE_OK;
+	ret = ksplice_write_reloc_table(c->new->mod, c->target, c->new->relocs,
+					c->new->relocs_end, false);
 	if (ret == KSPLICE_OK)
 		c->relocs_done = true;
 	return ret;

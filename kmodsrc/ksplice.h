@@ -136,8 +136,17 @@ bool ksplice_match_has_fentry(const struct ksplice_change *c,
 
 /* ksplice-reloc.c */
 int ksplice_write_relocs(struct ksplice_change *c);
-int ksplice_resolve_symbol(struct ksplice_change *c,
+int ksplice_resolve_symbol(const char *target,
 			   const struct ksplice_symbol *sym, unsigned long *val);
+bool ksplice_reloc_is_early(const struct module *mod,
+			    const struct ksplice_reloc *r);
+int ksplice_write_reloc_table(struct module *mod, const char *target,
+			      const struct ksplice_reloc *start,
+			      const struct ksplice_reloc *end, bool early);
+
+/* ksplice-early.c */
+int ksplice_early_init(void);
+void ksplice_early_exit(void);
 
 /* ksplice-apply.c */
 int ksplice_apply(void);

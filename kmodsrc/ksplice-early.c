@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Load-time relocations of the new code modules.  The module loader hands
+ * a module's __jump_table and .static_call_sites to jump_label and
+ * static_call through module notifiers at MODULE_STATE_COMING, before the
+ * module's init runs; entries whose key is a non-exported kernel symbol
+ * still hold the canary then and would be followed as pointers.  A notifier
+ * of higher priority resolves those fields first (by name: matching has not
+ * run yet), for the new code modules of this update only.
+ */
+#include <linux/module.h>
+#include <linux/notifier.h>
+#include <linux/string.h>
+#include "ksplice.h"
+
+#define NEW_PREFIX	"ksplice_" KSPLICE_STR(KSPLICE_ID) "_"
+#define NEW_SUFFIX	"_new"
+
+/* ksplice_<id>_<t>_new -> <t>, or false if @name is not one of ours. */
+static bool our_new_module(const char *name, char *target, size_t len)
+{
+	size_t n = strlen(name), p = strlen(NEW_PREFIX), s = strlen(NEW_SUFFIX);
+
+	if (n <= p + s || strncmp(name, NEW_PREFIX, p) ||
+	    strcmp(name + n - s, NEW_SUFFIX) || n - p - s >= len)
+		return false;
+	memcpy(target, name + p, n - p - s);
+	target[n - p - s] = '\0';
+	return true;
+}
+
+static unsigned long mod_symbol(const struct module *mod, const char *sym)
+{
+	char buf[MODULE_NAME_LEN + 32];
+
+	snprintf(buf, sizeof(buf), "%s:%s", mod->name, sym);
+	return ksplice_lookup_name(buf);
+}
+
+static int early_notify(struct notifier_block *nb, unsigned long action,
+			void *data)
+{
+	struct module *mod = data;
+	char target[MODULE_NAME_LEN];
+	const struct ksplice_reloc *start, *end;
+	int ret;
+
+	if (action != MODULE_STATE_COMING ||
+	    !our_new_module(mod->name, target, sizeof(target)))
+		return NOTIFY_DONE;
+	start = (void *)mod_symbol(mod, "__ksplice_relocs");
+	end = (void *)mod_symbol(mod, "__ksplice_relocs_end");
+	if (!start || !end || start >= end)
+		return NOTIFY_DONE;
+	ret = ksplice_write_reloc_table(mod, target, start, end, true);
+	if (ret == KSPLICE_OK)
+		return NOTIFY_OK;
+	pr_err("ksplice: %s: cannot resolve its static keys/calls (see debugfs ksplice_%s)\n",
+	       mod->name, KSPLICE_STR(KSPLICE_ID));
+	ksplice_update.abort = ret;
+	return notifier_from_errno(-ENOENT);
+}
+
+static struct notifier_block early_nb = {
+	.notifier_call = early_notify,
+	.priority = INT_MAX,	/* before jump_label (1) and static_call (0) */
+};
+
+int ksplice_early_init(void)
+{
+	return register_module_notifier(&early_nb);
+}
+
+void ksplice_early_exit(void)
+{
+	unregister_module_notifier(&early_nb);
+}
