@@ -23,7 +23,7 @@
 
 struct ksplice_range {
 	unsigned long start, end;	/* [start, end] inclusive: see addr_in_ranges() */
-	const char *name;
+	const char *name;		/* NULL: name the function at the address */
 };
 
 struct ksplice_stop {
@@ -93,21 +93,31 @@ static bool addr_in_ranges(const struct ksplice_stop *st, unsigned long addr,
 	return false;
 }
 
-static void add_conflict(struct task_struct *t, const char *name)
+static void add_conflict(struct task_struct *t, const char *name,
+			 unsigned long addr)
 {
 	struct ksplice_update *u = &ksplice_update;
+	size_t room = PAGE_SIZE - u->conflicts_len;
+	char sym[KSYM_NAME_LEN + MODULE_NAME_LEN + 4], *p;
 
-	if (!u->conflicts || u->conflicts_len >= PAGE_SIZE - 1)
+	if (!u->conflicts || room <= 1)
 		return;
-	u->conflicts_len += scnprintf(u->conflicts + u->conflicts_len,
-				      PAGE_SIZE - u->conflicts_len,
+	if (!name) {
+		/* "func [module]": keep one word per function */
+		snprintf(sym, sizeof(sym), "%ps", (void *)addr);
+		p = strchr(sym, ' ');
+		if (p)
+			*p = '\0';
+		name = sym;
+	}
+	u->conflicts_len += scnprintf(u->conflicts + u->conflicts_len, room,
 				      "%s %d %s\n", t->comm, task_pid_nr(t),
 				      name);
 }
 
 /* When the unwinder gives up: every word of the live stack is suspect. */
 static bool scan_stack(const struct ksplice_stop *st, struct task_struct *t,
-		       const char **name)
+		       const char **name, unsigned long *addr)
 {
 	unsigned long *begin = task_stack_page(t);
 	unsigned long *end = begin + THREAD_SIZE / sizeof(*begin);
@@ -116,9 +126,11 @@ static bool scan_stack(const struct ksplice_stop *st, struct task_struct *t,
 
 	if (p < begin || p >= end)
 		p = begin;
-	for (; p < end; p++)
-		if (addr_in_ranges(st, READ_ONCE_NOCHECK(*p), name))
+	for (; p < end; p++) {
+		*addr = READ_ONCE_NOCHECK(*p);
+		if (addr_in_ranges(st, *addr, name))
 			return true;
+	}
 	return false;
 }
 
@@ -132,18 +144,17 @@ static bool task_busy(const struct ksplice_stop *st, struct task_struct *t)
 	     unwind_next_frame(&state)) {
 		addr = unwind_get_return_address(&state);
 		if (addr && addr_in_ranges(st, addr, &name)) {
-			ksplice_debug("stack check: %s %d in %s (%pS)\n",
-				      t->comm, task_pid_nr(t), name,
-				      (void *)addr);
-			add_conflict(t, name);
+			ksplice_debug("stack check: %s %d at %pS\n",
+				      t->comm, task_pid_nr(t), (void *)addr);
+			add_conflict(t, name, addr);
 			return true;
 		}
 	}
 	if (unwind_error(&state)) {
-		if (scan_stack(st, t, &name)) {
-			ksplice_debug("stack check: %s %d may be in %s (conservative scan)\n",
-				      t->comm, task_pid_nr(t), name);
-			add_conflict(t, name);
+		if (scan_stack(st, t, &name, &addr)) {
+			ksplice_debug("stack check: %s %d may be at %pS (conservative scan)\n",
+				      t->comm, task_pid_nr(t), (void *)addr);
+			add_conflict(t, name, addr);
 			return true;
 		}
 	}
@@ -281,7 +292,7 @@ static void release_targets(void)
 	}
 }
 
-static void free_matching(void)
+void ksplice_free_matching(void)
 {
 	struct ksplice_change *c;
 
@@ -360,51 +371,91 @@ static int plan_jump(struct ksplice_change *c, const struct ksplice_patch *p,
 	return KSPLICE_OK;
 }
 
-static int plan_jumps(void)
+/* Grow the jump arrays to hold @n more. */
+static int reserve_jumps(int n)
 {
 	struct ksplice_update *u = &ksplice_update;
-	struct ksplice_change *c;
-	const struct ksplice_patch *p;
-	int n = 0, i, ret;
+	struct ksplice_jump *j;
+	struct ksplice_change **jc;
+	int want = u->nr_jumps + max(n, 1);
 
-	list_for_each_entry(c, &u->changes, list)
-		if (!c->skipped)
-			n += c->new->patches_end - c->new->patches;
-	kfree(u->jumps);
-	kfree(u->jump_change);
-	u->nr_jumps = 0;
-	u->jumps = kcalloc(max(n, 1), sizeof(*u->jumps), GFP_KERNEL);
-	u->jump_change = kcalloc(max(n, 1), sizeof(*u->jump_change), GFP_KERNEL);
-	if (!u->jumps || !u->jump_change)
+	j = krealloc(u->jumps, want * sizeof(*j), GFP_KERNEL | __GFP_ZERO);
+	if (!j)
 		return KSPLICE_OUT_OF_MEMORY;
-	list_for_each_entry(c, &u->changes, list) {
-		if (c->skipped)
-			continue;
-		for_each_table(p, c->new->patches, c->new->patches_end) {
-			struct ksplice_jump *j = &u->jumps[u->nr_jumps];
+	u->jumps = j;
+	jc = krealloc(u->jump_change, want * sizeof(*jc), GFP_KERNEL);
+	if (!jc)
+		return KSPLICE_OUT_OF_MEMORY;
+	u->jump_change = jc;
+	memset(u->jumps + u->nr_jumps, 0, (want - u->nr_jumps) * sizeof(*j));
+	return KSPLICE_OK;
+}
 
-			if (p->type != KSPLICE_PATCH_TEXT)
+/* Plan the jumps of @c, after those already planned. */
+int ksplice_plan_change_jumps(struct ksplice_change *c)
+{
+	struct ksplice_update *u = &ksplice_update;
+	const struct ksplice_patch *p;
+	int i, ret;
+
+	ret = reserve_jumps(c->new->patches_end - c->new->patches);
+	if (ret != KSPLICE_OK)
+		return ret;
+	for_each_table(p, c->new->patches, c->new->patches_end) {
+		struct ksplice_jump *j = &u->jumps[u->nr_jumps];
+
+		if (p->type != KSPLICE_PATCH_TEXT)
+			return KSPLICE_UNEXPECTED;
+		ret = plan_jump(c, p, j);
+		if (ret != KSPLICE_OK)
+			return ret;
+		for (i = 0; i < u->nr_jumps; i++) {
+			if (u->jumps[i].site == j->site) {
+				ksplice_debug("%s: patched twice\n", j->name);
 				return KSPLICE_UNEXPECTED;
-			ret = plan_jump(c, p, j);
-			if (ret != KSPLICE_OK)
-				return ret;
-			for (i = 0; i < u->nr_jumps; i++) {
-				if (u->jumps[i].site == j->site) {
-					ksplice_debug("%s: patched twice\n",
-						      j->name);
-					return KSPLICE_UNEXPECTED;
-				}
 			}
-			u->jump_change[u->nr_jumps++] = c;
 		}
+		u->jump_change[u->nr_jumps++] = c;
 	}
 	return KSPLICE_OK;
 }
 
-static int prepare_change(struct ksplice_change *c)
+static int plan_jumps(void)
+{
+	struct ksplice_update *u = &ksplice_update;
+	struct ksplice_change *c;
+	int ret;
+
+	u->nr_jumps = 0;
+	list_for_each_entry(c, &u->changes, list) {
+		if (c->skipped)
+			continue;
+		ret = ksplice_plan_change_jumps(c);
+		if (ret != KSPLICE_OK)
+			return ret;
+	}
+	return KSPLICE_OK;
+}
+
+/* Match @c's old code against its (loaded) target and write its relocs. */
+int ksplice_match_and_relocate(struct ksplice_change *c)
 {
 	int ret;
 
+	if (!c->old) {
+		ksplice_debug("%s: old code module not loaded\n", c->target);
+		return KSPLICE_UNEXPECTED;
+	}
+	ksplice_debug("%s: matching %ld sections\n", c->target,
+		      (long)(c->old->sections_end - c->old->sections));
+	ret = ksplice_match_change(c);
+	if (ret != KSPLICE_OK)
+		return ret;
+	return ksplice_write_relocs(c);
+}
+
+int ksplice_prepare_change(struct ksplice_change *c)
+{
 	c->skipped = false;
 	if (!c->new) {
 		ksplice_debug("%s: old code without new code\n", c->target);
@@ -424,16 +475,7 @@ static int prepare_change(struct ksplice_change *c)
 			return KSPLICE_TARGET_NOT_LOADED;
 		}
 	}
-	if (!c->old) {
-		ksplice_debug("%s: old code module not loaded\n", c->target);
-		return KSPLICE_UNEXPECTED;
-	}
-	ksplice_debug("%s: matching %ld sections\n", c->target,
-		      (long)(c->old->sections_end - c->old->sections));
-	ret = ksplice_match_change(c);
-	if (ret != KSPLICE_OK)
-		return ret;
-	return ksplice_write_relocs(c);
+	return ksplice_match_and_relocate(c);
 }
 
 static struct ksplice_range *build_ranges(bool reverse, int *nr)
@@ -467,7 +509,7 @@ static struct ksplice_range *build_ranges(bool reverse, int *nr)
 			r[n++] = (struct ksplice_range){
 				(unsigned long)m->core_layout.base,
 				(unsigned long)m->core_layout.base +
-				m->core_layout.text_size, m->name };
+				m->core_layout.text_size, NULL };
 		}
 	}
 	*nr = n;
@@ -510,11 +552,12 @@ int ksplice_apply(void)
 	int ret = KSPLICE_OK;
 
 	if (list_empty(&u->changes)) {
+		/* --partial may have left nothing to load. */
 		ksplice_debug("apply: no change is registered\n");
-		return KSPLICE_UNEXPECTED;
+		return u->partial ? KSPLICE_OK : KSPLICE_UNEXPECTED;
 	}
 	list_for_each_entry(c, &u->changes, list) {
-		ret = prepare_change(c);
+		ret = ksplice_prepare_change(c);
 		if (ret != KSPLICE_OK)
 			goto out;
 	}
@@ -537,6 +580,7 @@ int ksplice_apply(void)
 	if (ret != KSPLICE_OK)
 		goto fail_hooks;
 	ksplice_call_hooks(KSPLICE_HOOK_POST_APPLY);
+	ksplice_pin_pending();
 	pr_info("ksplice: update %s applied (%d functions, CPUs stopped %llu ns, %llu ns in the callback)\n",
 		KSPLICE_STR(KSPLICE_ID), u->nr_jumps, u->stop_ns, u->pause_ns);
 	goto out_free;
@@ -549,7 +593,7 @@ out:
 out_free:
 	kfree(st.ranges);
 	/* Matching results are not needed once the jumps are planned. */
-	free_matching();
+	ksplice_free_matching();
 	return ret;
 }
 
@@ -572,6 +616,7 @@ int ksplice_reverse(void)
 	if (ret != KSPLICE_OK)
 		goto fail;
 	ksplice_call_hooks(KSPLICE_HOOK_POST_REVERSE);
+	ksplice_unpin_pending();
 	put_new_modules();
 	release_targets();
 	pr_info("ksplice: update %s reversed (CPUs stopped %llu ns)\n",

@@ -300,8 +300,13 @@ static int __init ksplice_core_init(void)
 	ret = ksplice_early_init();
 	if (ret)
 		goto err_group;
+	ret = ksplice_late_init();
+	if (ret)
+		goto err_early;
 	return 0;
 
+err_early:
+	ksplice_early_exit();
 err_group:
 	sysfs_remove_group(ksplice_kobj, &ksplice_group);
 err_kobj:
@@ -316,6 +321,7 @@ err_conflicts:
 static void __exit ksplice_core_exit(void)
 {
 	/* The loaders hold references on us, so no part is registered now. */
+	ksplice_late_exit();
 	ksplice_early_exit();
 	sysfs_remove_group(ksplice_kobj, &ksplice_group);
 	kobject_put(ksplice_kobj);

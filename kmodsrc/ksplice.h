@@ -72,6 +72,8 @@ struct ksplice_change {
 	struct module *target_mod;	/* NULL for vmlinux; referenced while applied */
 	bool skipped;			/* --partial and the target is not loaded */
 	bool relocs_done;		/* new code fields written (once only) */
+	bool pending;			/* skipped, waiting for its target to load */
+	bool late;			/* applied when its target loaded */
 	struct ksplice_match *matches;
 	int nr_matches;
 };
@@ -144,11 +146,21 @@ int ksplice_write_reloc_table(struct module *mod, const char *target,
 			      const struct ksplice_reloc *start,
 			      const struct ksplice_reloc *end, bool early);
 
+/* ksplice-late.c */
+int ksplice_late_init(void);
+void ksplice_late_exit(void);
+void ksplice_pin_pending(void);
+void ksplice_unpin_pending(void);
+
 /* ksplice-early.c */
 int ksplice_early_init(void);
 void ksplice_early_exit(void);
 
 /* ksplice-apply.c */
+int ksplice_prepare_change(struct ksplice_change *c);
+int ksplice_match_and_relocate(struct ksplice_change *c);
+int ksplice_plan_change_jumps(struct ksplice_change *c);
+void ksplice_free_matching(void);
 int ksplice_apply(void);
 int ksplice_reverse(void);
 int ksplice_call_hooks(int kind);

@@ -113,8 +113,14 @@ check "kfix3 without its target: target_not_loaded" test "$(sysf kfix3 abort_cau
 echo 1 > /sys/module/ksplice_kfix3/ksplice/partial
 stage kfix3 applied
 check "kfix3 partial: applied with the change skipped" test "$(sysf kfix3 abort_cause)/$(sysf kfix3 stage)" = ok/applied
+check "target loaded after a partial apply" insmod $F/target/$M.ko
+check "target patched as it loaded" test "$(cat /proc/ksplice_fixture)" = "fixture patched"
+check "late-patched target pinned" sh -c "! rmmod $M"
 stage kfix3 reversed
-unload kfix3 $M
+check "kfix3 partial undo: ok" test "$(sysf kfix3 abort_cause)/$(sysf kfix3 stage)" = ok/reversed
+check "late-patched target back to original" test "$(cat /proc/ksplice_fixture)" = "fixture original"
+check "kfix3 modules unload after partial undo" unload kfix3 $M
+check "target unloads after partial undo" rmmod $M
 
 # --- 6. module target: code_busy, then apply, pin, undo busy ---
 insmod $F/target/$M.ko
@@ -140,7 +146,9 @@ reader=$!
 sleep 1
 stage kfix3 reversed
 check "sleeper in the replacement: undo code_busy" test "$(sysf kfix3 abort_cause)" = code_busy
-check "conflicts names the sleeper" contains "$(sysf kfix3 conflicts)" "cat $reader"
+conf=$(sysf kfix3 conflicts)
+echo "# conflicts: $conf"
+check "conflicts names the sleeper in the replacement" test "$conf" = "cat $reader ksplice_fix_fixture_wait"
 kill $reader; wait $reader 2>/dev/null
 stage kfix3 reversed
 check "kfix3 undo: ok" test "$(sysf kfix3 abort_cause)/$(sysf kfix3 stage)" = ok/reversed
