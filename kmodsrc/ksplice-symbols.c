@@ -37,26 +37,31 @@ static unsigned long find_lookup_name(void)
 
 int ksplice_symbols_init(void)
 {
+	const struct {
+		const char *name;
+		void **var;
+	} needed[] = {
+		{ "kallsyms_on_each_symbol", (void **)&on_each_symbol },
+		{ "module_kallsyms_on_each_symbol", (void **)&mod_on_each_symbol },
+		{ "__module_address", (void **)&module_address },
+		{ "text_poke", (void **)&ksplice_text_poke },
+		{ "text_poke_sync", (void **)&ksplice_text_poke_sync },
+		{ "text_mutex", (void **)&ksplice_text_mutex },
+	};
+	int i;
+
 	lookup_name = (void *)find_lookup_name();
 	if (!lookup_name) {
 		pr_err("ksplice: cannot locate kallsyms_lookup_name\n");
 		return -ENOENT;
 	}
-#define GET(var, name)							\
-	do {								\
-		var = (void *)lookup_name(name);			\
-		if (!var) {						\
-			pr_err("ksplice: cannot locate %s\n", name);	\
-			return -ENOENT;					\
-		}							\
-	} while (0)
-	GET(on_each_symbol, "kallsyms_on_each_symbol");
-	GET(mod_on_each_symbol, "module_kallsyms_on_each_symbol");
-	GET(module_address, "__module_address");
-	GET(ksplice_text_poke, "text_poke");
-	GET(ksplice_text_poke_sync, "text_poke_sync");
-	GET(ksplice_text_mutex, "text_mutex");
-#undef GET
+	for (i = 0; i < ARRAY_SIZE(needed); i++) {
+		*needed[i].var = (void *)lookup_name(needed[i].name);
+		if (!*needed[i].var) {
+			pr_err("ksplice: cannot locate %s\n", needed[i].name);
+			return -ENOENT;
+		}
+	}
 	return 0;
 }
 
