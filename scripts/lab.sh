@@ -23,6 +23,10 @@ prepare_source() {
 	say "configuring and running modules_prepare"
 	make -s -C "$LAB/linux-source-6.1" CC=gcc-12 olddefconfig >/dev/null
 	make -s -C "$LAB/linux-source-6.1" CC=gcc-12 -j"$(nproc)" modules_prepare >/dev/null
+	# The first object built also builds objtool and friends: do it now, so
+	# that later builds write nothing but their own objects.
+	make -s -C "$LAB/linux-source-6.1" CC=gcc-12 -j"$(nproc)" \
+		KCFLAGS="-ffunction-sections -fdata-sections" fs/proc/version.o >/dev/null
 	# The tree is the pristine baseline that ksplice-create restores to.
 	cp /usr/src/linux-headers-$KVER/Module.symvers "$LAB/linux-source-6.1/"
 }
