@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Benchmark helper for `make bench`, in debugfs ksplice_bench/:
+ *   call  reading it calls crc_itu_t() in a tight loop and reports
+ *         "<ps per call> <checksum>" (the checksum shows which version ran)
+ *   stop  reading it runs empty stop_machine()s and reports
+ *         "<median ns> <max ns>" of the time every CPU was stopped
+ */
+#include <linux/module.h>
+#include <linux/debugfs.h>
+#include <linux/crc-itu-t.h>
+#include <linux/stop_machine.h>
+#include <linux/ktime.h>
+#include <linux/sort.h>
+#include <linux/seq_file.h>
+
+#define CALL_LOOPS	2000000
+#define STOP_RUNS	11
+
+static struct dentry *bench_dir;
+
+/* Through a volatile pointer so the compiler cannot hoist or fold the call. */
+static u16 (*volatile bench_fn)(u16, const u8 *, size_t) = crc_itu_t;
+
+static int call_show(struct seq_file *m, void *v)
+{
+	static const u8 byte = 0x5a;
+	u16 crc = 0;
+	u64 t0, dt;
+	long i;
+
+	t0 = ktime_get_ns();
+	for (i = 0; i < CALL_LOOPS; i++)
+		crc = bench_fn(crc, &byte, 1);
+	dt = ktime_get_ns() - t0;
+	seq_printf(m, "%llu %04x\n", div_u64(dt * 1000, CALL_LOOPS), crc);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(call);
+
+static int empty_stop(void *unused)
+{
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int stop_show(struct seq_file *m, void *v)
+{
+	u64 ns[STOP_RUNS], t0;
+	int i;
+
+	for (i = 0; i < STOP_RUNS; i++) {
+		t0 = ktime_get_ns();
+		stop_machine(empty_stop, NULL, NULL);
+		ns[i] = ktime_get_ns() - t0;
+	}
+	sort(ns, STOP_RUNS, sizeof(ns[0]), cmp_u64, NULL);
+	seq_printf(m, "%llu %llu\n", ns[STOP_RUNS / 2], ns[STOP_RUNS - 1]);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stop);
+
+static int __init bench_init(void)
+{
+	bench_dir = debugfs_create_dir("ksplice_bench", NULL);
+	debugfs_create_file("call", 0400, bench_dir, NULL, &call_fops);
+	debugfs_create_file("stop", 0400, bench_dir, NULL, &stop_fops);
+	return 0;
+}
+
+static void __exit bench_exit(void)
+{
+	debugfs_remove_recursive(bench_dir);
+}
+
+module_init(bench_init);
+module_exit(bench_exit);
+MODULE_LICENSE("GPL");
