@@ -4,6 +4,8 @@
 #   $OUT/kfix1/  vmlinux: cmdline_proc_show -> prints "ksplice_patched ..."
 #   $OUT/kfix2/  vmlinux: same, but old code that does not match (no_match)
 #   $OUT/kfix3/  ksplice_fixture_target: fixture_show, fixture_wait
+#   $OUT/kfix4/  vmlinux: a special site under the jump (refused: unexpected)
+#   $OUT/kfix5/  vmlinux: new code needs a missing symbol (failed_to_find)
 # each update dir holding ksplice-<id>.ko, ksplice-<id>_<t>-{new,old}.ko,
 # built with the documented recipe (kmodsrc/README).
 set -eu
@@ -39,14 +41,22 @@ python3 "$here/mkold.py" "$OUT/cmdline_pre.o" cmdline_proc_show \
 	--corrupt=cmdline_proc_show:0x19 > "$obj/cmdline_bad_old.S"
 python3 "$here/mkold.py" "$OUT/target/fixture_target.o" fixture_show fixture_wait \
 	> "$obj/fixture_old.S"
+# A (fake) 2-byte jump label site right where the jump would go.
+python3 "$here/mkold.py" "$OUT/cmdline_pre.o" cmdline_proc_show \
+	--special=cmdline_proc_show:5:2:2 > "$obj/cmdline_special_old.S"
+# New code referring to a symbol the kernel does not have.
+sed 's/n_saved: .asciz "saved_command_line"/n_saved: .asciz "ksplice_no_such_symbol"/' \
+	"$obj/cmdline_new_meta.S" > "$obj/cmdline_missing_meta.S"
 cat > "$obj/Kbuild" <<'EOK'
 obj-m := fixobjs.o
 fixobjs-y := brackets-begin.o brackets-end.o cmdline_new.o cmdline_new_meta.o \
-	cmdline_old.o cmdline_bad_old.o fixture_new.o fixture_new_meta.o fixture_old.o
+	cmdline_old.o cmdline_bad_old.o fixture_new.o fixture_new_meta.o fixture_old.o \
+	cmdline_special_old.o cmdline_missing_meta.o
 ccflags-y := -I$(src)
 OBJECT_FILES_NON_STANDARD_cmdline_old.o := y
 OBJECT_FILES_NON_STANDARD_cmdline_bad_old.o := y
 OBJECT_FILES_NON_STANDARD_fixture_old.o := y
+OBJECT_FILES_NON_STANDARD_cmdline_special_old.o := y
 EOK
 $MAKE M="$obj" KBUILD_MODPOST_WARN=1 modules >/dev/null 2>&1 || $MAKE M="$obj" fixobjs.o
 
@@ -70,4 +80,6 @@ update() {	# update ID TARGET NEWOBJS -- OLDOBJS
 
 update kfix1 vmlinux cmdline_new.o cmdline_new_meta.o -- cmdline_old.o
 update kfix2 vmlinux cmdline_new.o cmdline_new_meta.o -- cmdline_bad_old.o
+update kfix4 vmlinux cmdline_new.o cmdline_new_meta.o -- cmdline_special_old.o
+update kfix5 vmlinux cmdline_new.o cmdline_missing_meta.o -- cmdline_old.o
 update kfix3 ksplice_fixture_target fixture_new.o fixture_new_meta.o -- fixture_old.o

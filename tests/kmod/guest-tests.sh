@@ -104,6 +104,19 @@ check "debug log names section and offset" contains "$log" "mismatch in section 
 check "cmdline untouched by no_match" test "$(cat /proc/cmdline)" = "$orig"
 check "kfix2 modules unload" unload kfix2 vmlinux
 
+# --- 4b. a special site under the jump; a symbol nobody has ---
+load kfix4 vmlinux
+stage kfix4 applied
+check "kfix4: jump over a special site refused (unexpected)" test "$(sysf kfix4 abort_cause)" = unexpected
+check "debug log says the special overlaps the jump" grep -q "overlaps the jump" /sys/kernel/debug/ksplice_kfix4
+check "cmdline untouched by kfix4" test "$(cat /proc/cmdline)" = "$orig"
+unload kfix4 vmlinux
+load kfix5 vmlinux
+stage kfix5 applied
+check "kfix5: missing symbol gives failed_to_find" test "$(sysf kfix5 abort_cause)" = failed_to_find
+check "cmdline untouched by kfix5" test "$(cat /proc/cmdline)" = "$orig"
+unload kfix5 vmlinux
+
 # --- 5. module target: target_not_loaded, partial ---
 M=ksplice_fixture_target
 rmmod $M 2>/dev/null

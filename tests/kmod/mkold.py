@@ -7,7 +7,8 @@ special-section sites as ksplice_specials.  A test fixture generator only:
 it understands what small 6.1 objects contain (no jump tables, no .rodata
 other than string literals).
 
-usage: mkold.py OBJ FUNC... [--corrupt=FUNC:OFFSET] > out.S
+usage: mkold.py OBJ FUNC... [--corrupt=FUNC:OFFSET]
+                             [--special=FUNC:OFFSET:LEN:KIND] > out.S
 """
 import re
 import subprocess
@@ -65,6 +66,7 @@ def symbols(obj):
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith('--')]
     corrupt = [a.split('=', 1)[1] for a in sys.argv[1:] if a.startswith('--corrupt=')]
+    extra = [a.split('=', 1)[1] for a in sys.argv[1:] if a.startswith('--special=')]
     obj, funcs = args[0], args[1:]
     rel = relocs(obj)
     syms, fname = symbols(obj)
@@ -118,6 +120,10 @@ def main():
                 else:
                     ln = 5
                 specials.append((site, ln, kind))
+        for e in extra:                # FUNC:OFFSET:LEN:KIND, for tests
+            ef, eo, el, ek = e.split(':')
+            if ef == fn:
+                specials.append((int(eo, 0), int(el, 0), int(ek, 0)))
         recs = []
         for off, rtype, target, add in rel.get(sec, []):
             num, size, pcrel = R[rtype]
