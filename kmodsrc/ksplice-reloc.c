@@ -173,10 +173,19 @@ int ksplice_write_reloc_table(struct module *mod, const char *target,
 			      const struct ksplice_reloc *end, bool early)
 {
 	const struct ksplice_reloc *r;
-	int ret = KSPLICE_OK;
-	u8 field[8];
+	int ret = KSPLICE_OK, i, n = 0;
+	u64 *vals;
 
-	mutex_lock(ksplice_text_mutex);
+	if (!start || start >= end)
+		return KSPLICE_OK;
+	vals = kcalloc(end - start, sizeof(*vals), GFP_KERNEL);
+	if (!vals)
+		return KSPLICE_OUT_OF_MEMORY;
+
+	/*
+	 * Resolve everything first: kallsyms walks take module_mutex, which
+	 * must not nest inside text_mutex.
+	 */
 	for_each_table(r, start, end) {
 		const struct ksplice_symbol *sym = (void *)(unsigned long)r->symbol;
 		unsigned long S;
@@ -187,29 +196,36 @@ int ksplice_write_reloc_table(struct module *mod, const char *target,
 			ksplice_debug("reloc at %llx: size %u\n", r->blank_addr,
 				      r->size);
 			ret = KSPLICE_UNEXPECTED;
-			break;
+			goto out;
 		}
 		if (!canary_ok(r)) {
 			ksplice_debug("reloc at %llx (+0x%x, %s): field does not hold the canary\n",
 				      r->blank_addr, r->blank_offset,
 				      ksplice_sym_label(sym));
 			ret = KSPLICE_UNEXPECTED;
-			break;
+			goto out;
 		}
 		ret = ksplice_resolve_symbol(target, sym, &S);
 		if (ret != KSPLICE_OK)
-			break;
-		if (reloc_value(r, S, field)) {
+			goto out;
+		if (reloc_value(r, S, (u8 *)&vals[r - start])) {
 			ksplice_debug("reloc at %llx: %s=%lx out of range for type %u\n",
 				      r->blank_addr, ksplice_sym_label(sym), S,
 				      r->type);
 			ret = KSPLICE_UNEXPECTED;
-			break;
+			goto out;
 		}
-		ksplice_text_poke((void *)(unsigned long)r->blank_addr, field,
-				  r->size);
+		n++;
 	}
+
+	mutex_lock(ksplice_text_mutex);
+	for (i = 0, r = start; n && r < end; i++, r++)
+		if (ksplice_reloc_is_early(mod, r) == early)
+			ksplice_text_poke((void *)(unsigned long)r->blank_addr,
+					  &vals[i], r->size);
 	mutex_unlock(ksplice_text_mutex);
+out:
+	kfree(vals);
 	return ret;
 }
 
