@@ -8,7 +8,7 @@ KPKG=6.1.192-2
 
 pinned="linux-image-$KVER-unsigned=$KPKG linux-headers-$KVER=$KPKG linux-source-6.1=$KPKG"
 plain="qemu-system-x86 busybox-static cpio libelf-dev binutils-dev flex bison dwarves bc
-xz-utils perl gcc-12 make patch kmod libssl-dev rsync valgrind"
+xz-utils perl gcc-12 make patch kmod libssl-dev rsync valgrind python3 man-db iproute2"
 
 missing=""
 for p in $pinned; do

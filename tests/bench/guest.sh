@@ -11,7 +11,7 @@ RUNS=${BENCH_RUNS:-5}
 log=$BENCH_OUT/guest.log
 : > "$log"
 
-modprobe crc_itu_t
+modprobe ip_vs
 insmod "$BENCH_OUT/kmod/ksplice_bench.ko" || { echo "bench: cannot load ksplice_bench.ko"; exit 1; }
 echo "kernel=$(uname -r)" >> "$res"
 echo "smp=$(nproc)" >> "$res"
@@ -44,12 +44,12 @@ call call_unpatched
 call call_ksplice
 "$UNDO" "$BENCH_ID" >>"$log" 2>&1 || exit 1
 call call_undone
-insmod "$BENCH_OUT/kmod/livepatch_crc.ko" || exit 1
-lp=/sys/kernel/livepatch/livepatch_crc
+insmod "$BENCH_OUT/kmod/livepatch_call.ko" || exit 1
+lp=/sys/kernel/livepatch/livepatch_call
 while [ "$(cat $lp/transition)" = 1 ]; do sleep 0.2; done
 call call_livepatch
 echo 0 > $lp/enabled
 while [ -e $lp ]; do sleep 0.2; done
-rmmod livepatch_crc
+rmmod livepatch_call
 call call_after_livepatch
 rmmod ksplice_bench

@@ -93,7 +93,7 @@ for my $n (100, 1000, 10000) {
 		fmt(defined $p->{empty_stop_median_ns} ? $p->{empty_stop_median_ns} / 1000 : undef),
 		fmt($p->{ratio}, '%.2f');
 }
-print "\n| call cost of crc_itu_t(…, 1 byte) | ns per call | checksum |\n|---|---|---|\n";
+print "\n| call cost of ip_vs_proto_name(IPPROTO_TCP) | ns per call | returns |\n|---|---|---|\n";
 for my $k (qw(unpatched ksplice undone livepatch after_livepatch)) {
 	printf "| %s | %s | %s |\n", $k, fmt($r{call}{$k}{ns_per_call}, '%.2f'), $r{call}{$k}{checksum} // '';
 }
