@@ -7,6 +7,9 @@ set -eu
 
 KVER=6.1.0-56-amd64
 KPKG=6.1.192-2
+# Bump when the recipe below changes: the cache is keyed on both.
+RECIPE=2
+KEY="$KPKG recipe $RECIPE"
 top=$(cd "$(dirname "$0")/.." && pwd)
 base=${KSPLICE_BUILD:-$top/build}
 LAB=$base/lab-$KPKG
@@ -52,16 +55,16 @@ prepare_config() {
 	: > "$c/flags"
 }
 
-if [ ! -e "$stamp" ] || [ "$(cat "$stamp")" != "$KPKG" ]; then
+if [ ! -e "$stamp" ] || [ "$(cat "$stamp")" != "$KEY" ]; then
 	mkdir -p "$base"
 	exec 9>"$base/.lab.lock"
 	flock 9
-	if [ ! -e "$stamp" ] || [ "$(cat "$stamp")" != "$KPKG" ]; then
+	if [ ! -e "$stamp" ] || [ "$(cat "$stamp")" != "$KEY" ]; then
 		rm -rf "$base"/lab-*
 		mkdir -p "$LAB"
 		prepare_source
 		prepare_config
-		echo "$KPKG" > "$stamp"
+		echo "$KEY" > "$stamp"
 	fi
 fi
 echo "$LAB"
