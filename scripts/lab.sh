@@ -38,7 +38,7 @@ extract_system_map() {
 	local tmp
 	tmp=$(mktemp -d)
 	say "extracting System.map from linux-image-$KVER-dbg"
-	(cd "$tmp" && apt-get download -q "linux-image-$KVER-dbg=$KPKG" >/dev/null)
+	(cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "linux-image-$KVER-dbg=$KPKG" >/dev/null)
 	dpkg-deb --fsys-tarfile "$tmp"/linux-image-$KVER-dbg_*.deb |
 		tar -x -C "$tmp" --occurrence=1 "./usr/lib/debug/boot/System.map-$KVER"
 	mv "$tmp/usr/lib/debug/boot/System.map-$KVER" "$1"
