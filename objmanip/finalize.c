@@ -5,11 +5,13 @@
  * records, put the canary in their fields, and bracket every .ksplice_*
  * table with __ksplice_<kind> / __ksplice_<kind>_end.
  *
- * New code: relocations against symbols the target kernel exports (per
- * SYMVERS) stay for the module loader; every other undefined symbol is a
- * label the engine resolves.  Old code: every relocation of kept code
- * becomes a ksplice reloc, since the engine reads the addresses off the
- * running kernel while matching.
+ * New code: relocations against symbols that vmlinux or a module other
+ * than TARGET exports (per SYMVERS) stay for the module loader; every
+ * other undefined symbol, the target module's own exports included, is a
+ * label the engine resolves (so that the new code of a module loads while
+ * its target is not loaded, for --partial).  Old code: every relocation
+ * of kept code becomes a ksplice reloc, since the engine reads the
+ * addresses off the running kernel while matching.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +40,33 @@ struct fin {
 	const char **symfile;		/* STT_FILE in force for each symbol */
 };
 
-static void read_symvers(struct fin *f, const char *path)
+/*
+ * Does the module column of a Module.symvers line ("vmlinux" or the
+ * module's path without .ko, e.g. net/netfilter/ipvs/ip_vs) name the
+ * module @target?  Module names compare with '-' and ',' as '_'.
+ */
+static bool is_target_module(const char *module, const char *target)
+{
+	const char *base = strrchr(module, '/');
+
+	base = base ? base + 1 : module;
+	if (!strcmp(module, "vmlinux") || !strcmp(target, "vmlinux"))
+		return false;
+	for (; *base && *target; base++, target++) {
+		char a = *base == '-' || *base == ',' ? '_' : *base;
+		char b = *target == '-' || *target == ',' ? '_' : *target;
+
+		if (a != b)
+			return false;
+	}
+	return !*base && !*target;
+}
+
+/*
+ * Exports the module loader may resolve for the new code: those of
+ * vmlinux and of modules other than @target.
+ */
+static void read_symvers(struct fin *f, const char *path, const char *target)
 {
 	FILE *fp = fopen(path, "r");
 	size_t cap = 0, len = 0;
@@ -65,17 +93,21 @@ static void read_symvers(struct fin *f, const char *path)
 	f->symvers_buf[len] = 0;
 	/* crc \t name \t module \t export [\t namespace] */
 	for (line = f->symvers_buf; line && *line;) {
-		char *next = strchr(line, '\n'), *name, *end;
+		char *next = strchr(line, '\n'), *name, *module, *end;
 
 		if (next)
 			*next++ = 0;
 		name = strchr(line, '\t');
 		if (name) {
 			name++;
-			end = strchr(name, '\t');
-			if (end)
-				*end = 0;
-			if (*name)
+			module = strchr(name, '\t');
+			if (module) {
+				*module++ = 0;
+				end = strchr(module, '\t');
+				if (end)
+					*end = 0;
+			}
+			if (*name && !(module && is_target_module(module, target)))
 				hash_add(f->exported, name, name);
 		}
 		line = next;
@@ -330,7 +362,7 @@ int finalize(const char *in, const char *out, const char *target,
 	track_object(f.obj);
 	f.old = has_section(f.obj, OLD_MARKER);
 	if (symvers)
-		read_symvers(&f, symvers);
+		read_symvers(&f, symvers, target);
 	out_init(&f.o, NULL);
 	meta_init(&f.m, &f.o);
 	copy_sections(&f);
