@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Apply and reverse: match, write the new code's relocations, then inside
- * stop_machine check every thread's stack and switch the jumps.
+ * stop_machine check every thread's stack and switch the jumps.  The stack
+ * check (ksplice-stacks.c) does most of its work before stop_machine.
  *
  * The jump goes after the 5-byte __fentry__ site when the function has one,
  * so that ftrace and (ftrace-based) kprobes on the old function keep working:
@@ -9,26 +10,18 @@
  */
 #include <linux/delay.h>
 #include <linux/ktime.h>
-#include <linux/sched/signal.h>
-#include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include <linux/stop_machine.h>
 #include <linux/uaccess.h>
-#include <asm/unwind.h>
 #include <asm/unaligned.h>
 #include "ksplice.h"
 
 #define KSPLICE_TRIES		5
 #define KSPLICE_RETRY_MS	200
 
-struct ksplice_range {
-	unsigned long start, end;	/* [start, end] inclusive: see addr_in_ranges() */
-	const char *name;		/* NULL: name the function at the address */
-};
-
 struct ksplice_stop {
+	struct ksplice_stack_check sc;
 	struct ksplice_range *ranges;
-	int nr_ranges;
 	bool reverse;
 	int result;			/* KSPLICE_* */
 };
@@ -73,113 +66,6 @@ int ksplice_call_hooks(int kind)
 	return 0;
 }
 
-/* ---- the stack check ---- */
-
-static bool addr_in_ranges(const struct ksplice_stop *st, unsigned long addr,
-		     const char **name)
-{
-	int i;
-
-	/*
-	 * A return address may equal the end of a function whose last
-	 * instruction is a call, and an interrupted ip its first byte.
-	 */
-	for (i = 0; i < st->nr_ranges; i++) {
-		if (addr >= st->ranges[i].start && addr <= st->ranges[i].end) {
-			*name = st->ranges[i].name;
-			return true;
-		}
-	}
-	return false;
-}
-
-static void add_conflict(struct task_struct *t, const char *name,
-			 unsigned long addr)
-{
-	struct ksplice_update *u = &ksplice_update;
-	size_t room = PAGE_SIZE - u->conflicts_len;
-	char sym[KSYM_NAME_LEN + MODULE_NAME_LEN + 4], *p;
-
-	if (!u->conflicts || room <= 1)
-		return;
-	if (!name) {
-		/* "func [module]": keep one word per function */
-		snprintf(sym, sizeof(sym), "%ps", (void *)addr);
-		p = strchr(sym, ' ');
-		if (p)
-			*p = '\0';
-		name = sym;
-	}
-	u->conflicts_len += scnprintf(u->conflicts + u->conflicts_len, room,
-				      "%s %d %s\n", t->comm, task_pid_nr(t),
-				      name);
-}
-
-/* When the unwinder gives up: every word of the live stack is suspect. */
-static bool scan_stack(const struct ksplice_stop *st, struct task_struct *t,
-		       const char **name, unsigned long *addr)
-{
-	unsigned long *begin = task_stack_page(t);
-	unsigned long *end = begin + THREAD_SIZE / sizeof(*begin);
-	unsigned long *p = t == current ? (unsigned long *)current_stack_pointer
-					: (unsigned long *)t->thread.sp;
-
-	if (p < begin || p >= end)
-		p = begin;
-	for (; p < end; p++) {
-		*addr = READ_ONCE_NOCHECK(*p);
-		if (addr_in_ranges(st, *addr, name))
-			return true;
-	}
-	return false;
-}
-
-static bool task_busy(const struct ksplice_stop *st, struct task_struct *t)
-{
-	struct unwind_state state;
-	const char *name;
-	unsigned long addr;
-
-	for (unwind_start(&state, t, NULL, NULL); !unwind_done(&state);
-	     unwind_next_frame(&state)) {
-		addr = unwind_get_return_address(&state);
-		if (addr && addr_in_ranges(st, addr, &name)) {
-			ksplice_debug("stack check: %s %d at %pS\n",
-				      t->comm, task_pid_nr(t), (void *)addr);
-			add_conflict(t, name, addr);
-			return true;
-		}
-	}
-	if (unwind_error(&state)) {
-		if (scan_stack(st, t, &name, &addr)) {
-			ksplice_debug("stack check: %s %d may be at %pS (conservative scan)\n",
-				      t->comm, task_pid_nr(t), (void *)addr);
-			add_conflict(t, name, addr);
-			return true;
-		}
-	}
-	return false;
-}
-
-/* Runs with every CPU stopped: the task list cannot change under us. */
-static bool stacks_busy(const struct ksplice_stop *st)
-{
-	struct task_struct *g, *t;
-	bool busy = false;
-
-	for_each_process_thread(g, t) {
-		/* The other CPUs are running their stopper threads. */
-		if (t != current && READ_ONCE(t->on_cpu))
-			continue;
-		if (!task_stack_page(t) ||
-		    !refcount_read(&t->stack_refcount))
-			continue;
-		if (task_busy(st, t))
-			busy = true;	/* go on: report every conflict */
-	}
-	return busy;
-}
-
 /* ---- writing the jumps ---- */
 
 static bool site_holds(const struct ksplice_jump *j, const u8 *bytes)
@@ -208,7 +94,7 @@ static int stop_cb(void *data)
 		st->result = KSPLICE_CODE_BUSY;
 		goto out;
 	}
-	if (stacks_busy(st)) {
+	if (ksplice_stacks_busy(&st->sc)) {
 		st->result = KSPLICE_CODE_BUSY;
 		goto unlock;
 	}
@@ -259,9 +145,16 @@ static int run_stopped(struct ksplice_stop *st)
 		if (u->conflicts)
 			u->conflicts[0] = '\0';
 		st->result = KSPLICE_UNEXPECTED;
+		/*
+		 * Again on every attempt: a thread that ran since the last
+		 * one gets a fresh proof, and its stack check stays out of
+		 * the pause.
+		 */
+		ksplice_stacks_precheck(&st->sc);
 		t0 = ktime_get_ns();
 		ret = stop_machine(stop_cb, st, NULL);
 		u->stop_ns = ktime_get_ns() - t0;
+		ksplice_stacks_release(&st->sc);
 		ksplice_debug("stop_machine attempt %d: result %d, CPUs stopped %llu ns (callback %llu ns)\n",
 			      u->attempts, st->result, u->stop_ns, u->pause_ns);
 		if (ret) {
@@ -440,6 +333,7 @@ static int plan_jumps(void)
 /* Match @c's old code against its (loaded) target and write its relocs. */
 int ksplice_match_and_relocate(struct ksplice_change *c)
 {
+	u64 t0;
 	int ret;
 
 	if (!c->old) {
@@ -448,7 +342,11 @@ int ksplice_match_and_relocate(struct ksplice_change *c)
 	}
 	ksplice_debug("%s: matching %ld sections\n", c->target,
 		      (long)(c->old->sections_end - c->old->sections));
+	t0 = ktime_get_ns();
 	ret = ksplice_match_change(c);
+	c->match_ns = ktime_get_ns() - t0;
+	ksplice_debug("%s: run-pre matching took %llu ns\n", c->target,
+		      c->match_ns);
 	if (ret != KSPLICE_OK)
 		return ret;
 	return ksplice_write_relocs(c);
@@ -556,15 +454,31 @@ int ksplice_apply(void)
 		ksplice_debug("apply: no change is registered\n");
 		return u->partial ? KSPLICE_OK : KSPLICE_UNEXPECTED;
 	}
+	list_for_each_entry(c, &u->changes, list)
+		c->match_ns = 0;
 	list_for_each_entry(c, &u->changes, list) {
 		ret = ksplice_prepare_change(c);
 		if (ret != KSPLICE_OK)
-			goto out;
+			break;
 	}
+	/*
+	 * The matching phase is the sum over the changes, without the
+	 * relocation writing and target lookups in between: that is what
+	 * grows with the size of the patch and of the kernel's symbol table.
+	 * Kept on failure too, where it says how far matching got.
+	 */
+	u->match_ns = 0;
+	list_for_each_entry(c, &u->changes, list)
+		u->match_ns += c->match_ns;
+	ksplice_debug("run-pre matching of all changes: %llu ns\n",
+		      u->match_ns);
+	if (ret != KSPLICE_OK)
+		goto out;
 	ret = plan_jumps();
 	if (ret != KSPLICE_OK)
 		goto out;
-	st.ranges = build_ranges(false, &st.nr_ranges);
+	st.ranges = build_ranges(false, &st.sc.nr_ranges);
+	st.sc.ranges = st.ranges;
 	if (!st.ranges) {
 		ret = KSPLICE_OUT_OF_MEMORY;
 		goto out;
@@ -581,8 +495,9 @@ int ksplice_apply(void)
 		goto fail_hooks;
 	ksplice_call_hooks(KSPLICE_HOOK_POST_APPLY);
 	ksplice_pin_pending();
-	pr_info("ksplice: update %s applied (%d functions, CPUs stopped %llu ns, %llu ns in the callback)\n",
-		KSPLICE_STR(KSPLICE_ID), u->nr_jumps, u->stop_ns, u->pause_ns);
+	pr_info("ksplice: update %s applied (%d functions, matching %llu ns, CPUs stopped %llu ns, %llu ns in the callback)\n",
+		KSPLICE_STR(KSPLICE_ID), u->nr_jumps, u->match_ns, u->stop_ns,
+		u->pause_ns);
 	goto out_free;
 
 fail_hooks:
@@ -606,7 +521,8 @@ int ksplice_reverse(void)
 		ret = KSPLICE_CALL_FAILED;
 		goto fail;
 	}
-	st.ranges = build_ranges(true, &st.nr_ranges);
+	st.ranges = build_ranges(true, &st.sc.nr_ranges);
+	st.sc.ranges = st.ranges;
 	if (!st.ranges) {
 		ret = KSPLICE_OUT_OF_MEMORY;
 		goto fail;

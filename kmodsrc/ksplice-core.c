@@ -235,6 +235,13 @@ static ssize_t partial_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return bool_store(&ksplice_update.partial, buf, count);
 }
 
+/* Run-pre matching time of the last apply, all changes together. */
+static ssize_t match_ns_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", ksplice_update.match_ns);
+}
+
 /* Time spent in the stop_machine callback by the last attempt. */
 static ssize_t pause_ns_show(struct kobject *kobj, struct kobj_attribute *attr,
 			     char *buf)
@@ -254,6 +261,7 @@ static struct kobj_attribute abort_cause_attr = __ATTR_RO(abort_cause);
 static struct kobj_attribute conflicts_attr = __ATTR_RO(conflicts);
 static struct kobj_attribute debug_attr = __ATTR_RW_MODE(debug, 0600);
 static struct kobj_attribute partial_attr = __ATTR_RW_MODE(partial, 0600);
+static struct kobj_attribute match_ns_attr = __ATTR_RO(match_ns);
 static struct kobj_attribute pause_ns_attr = __ATTR_RO(pause_ns);
 static struct kobj_attribute stop_machine_ns_attr = __ATTR_RO(stop_machine_ns);
 
@@ -263,6 +271,7 @@ static struct attribute *ksplice_attrs[] = {
 	&conflicts_attr.attr,
 	&debug_attr.attr,
 	&partial_attr.attr,
+	&match_ns_attr.attr,
 	&pause_ns_attr.attr,
 	&stop_machine_ns_attr.attr,
 	NULL,

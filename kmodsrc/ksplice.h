@@ -76,6 +76,7 @@ struct ksplice_change {
 	bool late;			/* applied when its target loaded */
 	struct ksplice_match *matches;
 	int nr_matches;
+	u64 match_ns;			/* its last run-pre matching */
 };
 
 struct ksplice_update {
@@ -91,6 +92,7 @@ struct ksplice_update {
 	struct ksplice_change **jump_change;	/* owner of each jump */
 	char *conflicts;		/* PAGE_SIZE, preallocated */
 	size_t conflicts_len;
+	u64 match_ns;			/* run-pre matching of the last apply */
 	u64 pause_ns;			/* inside the stop_machine callback */
 	u64 stop_ns;			/* around stop_machine() */
 	int attempts;
@@ -164,6 +166,30 @@ void ksplice_free_matching(void);
 int ksplice_apply(void);
 int ksplice_reverse(void);
 int ksplice_call_hooks(int kind);
+
+/* ksplice-stacks.c */
+struct ksplice_range {
+	unsigned long start, end;	/* [start, end] inclusive: see addr_in_ranges() */
+	const char *name;		/* NULL: name the function at the address */
+};
+
+struct ksplice_proof;
+
+/* One stack check: a pre-check while running, then the check inside. */
+struct ksplice_stack_check {
+	const struct ksplice_range *ranges;
+	int nr_ranges;
+	struct ksplice_proof *proofs;	/* 1 << bits slots, or NULL */
+	unsigned int bits;
+	int nr_tasks;			/* referenced in @proofs */
+	int pre_proven, pre_running, pre_busy, pre_unreliable;
+	u64 precheck_ns;
+	int skipped, checked;		/* inside stop_machine */
+};
+
+void ksplice_stacks_precheck(struct ksplice_stack_check *sc);
+bool ksplice_stacks_busy(struct ksplice_stack_check *sc);
+void ksplice_stacks_release(struct ksplice_stack_check *sc);
 
 /* ksplice-shadow.c */
 void ksplice_shadow_free_all(void);

@@ -43,8 +43,14 @@ check "cmdline patched after apply" test "$now" = "ksplice_patched $orig"
 pause=$(sysf kfix1 pause_ns); stopns=$(sysf kfix1 stop_machine_ns)
 check "pause measured ($pause ns in callback, $stopns ns stop_machine)" test "$pause" -gt 0
 echo "# stop_machine pause: callback $pause ns, whole stop_machine $stopns ns"
+match=$(sysf kfix1 match_ns)
+check "matching measured ($match ns)" test "$match" -gt 0
 log=$(cat /sys/kernel/debug/ksplice_kfix1)
 check "debug log names the match" contains "$log" "matched at"
+check "debug log gives the matching time" contains "$log" "run-pre matching of all changes: $match ns"
+check "kernel log gives the matching time" sh -c 'dmesg | grep -q "update kfix1 applied (.*matching [0-9]* ns"'
+check "stack pre-check proved threads" sh -c 'grep "stack pre-check:" /sys/kernel/debug/ksplice_kfix1 | grep -qv " 0 proven"'
+check "stop_machine skipped the proven threads" sh -c 'grep "stack check: [0-9]* threads unchanged" /sys/kernel/debug/ksplice_kfix1 | grep -qv ": 0 threads"'
 check "hooks and shadow data ran" sh -c 'dmesg | grep -q "post_apply hook (shadow count 1)"'
 check "applying again says ok" sh -c "echo applied > /sys/module/ksplice_kfix1/ksplice/stage && grep -qx ok /sys/module/ksplice_kfix1/ksplice/abort_cause"
 check "new code module pinned while applied" sh -c '! rmmod ksplice_kfix1_vmlinux_new'
