@@ -320,16 +320,22 @@ bool ksplice_stacks_busy(struct ksplice_stack_check *sc)
 
 	sc->skipped = sc->checked = 0;
 	for_each_process_thread(g, t) {
+		/*
+		 * First, as it is all most threads need: a thread with a
+		 * valid proof has not run since, so it still has its stack
+		 * and is off its CPU (unless it is a stopper thread, which
+		 * is skipped anyway).
+		 */
+		if (proof_holds(sc, t)) {
+			sc->skipped++;
+			continue;
+		}
 		/* The other CPUs are running their stopper threads. */
 		if (t != current && READ_ONCE(t->on_cpu))
 			continue;
 		if (!task_stack_page(t) ||
 		    !refcount_read(&t->stack_refcount))
 			continue;
-		if (proof_holds(sc, t)) {
-			sc->skipped++;
-			continue;
-		}
 		sc->checked++;
 		if (task_busy(sc, t))
 			busy = true;	/* go on: report every conflict */
