@@ -308,6 +308,14 @@ static void convert_relocs(struct fin *f, struct section *sec)
 				     out_symbol(f, r->sym), r->addend);
 			continue;
 		}
+		/*
+		 * The module loader copies alternative replacements over their
+		 * sites before the engine can fill a field: a canary there
+		 * would be executed.
+		 */
+		if (!f->old && !strcmp(sec->name, ".altinstr_replacement"))
+			refuse("%s: refusing: alternative replacement refers to non-exported symbol in section %s, symbol %s",
+			       f->obj->path, sec->name, r->sym->name);
 		rec = symbol_record(f, sec, r, &addend);
 		meta_reloc(&f->m, osec, r->offset, rec, addend, r->type);
 		put_canary(f, osec, r->offset, reloc_size(r->type));

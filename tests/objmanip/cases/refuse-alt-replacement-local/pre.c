@@ -1,0 +1,3 @@
+#include "kdefs.h"
+
+int flushed(int *p) { alternative("call memcpy", "call memset", 42); return *p + 1; }
