@@ -68,11 +68,11 @@ sub scan_roots {
 	return @r;
 }
 
-# scan(KSRC, OBJTREE): the graph {rev => {file => [includers]},
+# scan(KSRC, OBJTREE, TMPDIR): the graph {rev => {file => [includers]},
 # unres => {name => [includers]}, files => [every scanned .c/.S/.h],
 # nfiles, nlines, secs}.  Paths relative to the tree.
 sub scan {
-	my ($ksrc, $objtree) = @_;
+	my ($ksrc, $objtree, $tmpdir) = @_;
 	$objtree //= $ksrc;
 	my $t0 = time;
 	my @roots = map { [$ksrc, $_] } scan_roots($ksrc);
@@ -99,7 +99,8 @@ sub scan {
 		'^[[:space:]]*#[[:space:]]*include|-I|-iquote|-isystem|-idirafter', map { "$_->[0]/$_->[1]" } @roots);
 	# Into a file, read back in one piece: a callback per line costs more
 	# than grep itself.
-	my ($tfh, $tname) = File::Temp::tempfile('ksplice-includes-XXXXXX', TMPDIR => 1, UNLINK => 1);
+	my ($tfh, $tname) = File::Temp::tempfile('includes-XXXXXX', UNLINK => 1,
+		defined $tmpdir ? (DIR => $tmpdir) : (TMPDIR => 1));
 	my $rc = Ksplice::run(cmd => \@cmd, stdout => $tname, stderr => '/dev/null');
 	my $buf = do { local $/; <$tfh> } // '';
 	close $tfh;
