@@ -36,6 +36,14 @@ for n in 100 1000 10000; do
 	wait "$spid" 2>/dev/null
 done
 
+# Run-pre matching time of each corpus update.
+while read -r c cid tar dir; do
+	[ ! -x "$dir/setup" ] || "$dir/setup" >>"$log" 2>&1
+	"$APPLY" "$tar" >>"$log" 2>&1 || { echo "bench: apply of $c failed"; continue; }
+	echo "corpus_match=$c $(cat /sys/module/ksplice_$cid/ksplice/match_ns)" >> "$res"
+	"$UNDO" "$cid" >>"$log" 2>&1 || { echo "bench: undo of $c failed"; exit 1; }
+done < "$BENCH_OUT/corpus/list"
+
 call() { # three loops, each "ps_per_call checksum"
 	for r in 1 2 3; do echo "$1=$(cat $dbg/call)" >> "$res"; done
 }

@@ -58,6 +58,10 @@ for my $n (100, 1000, 10000) {
 	push @{$r{match}{ns}}, @match;
 }
 $r{match}{median_ns} = median(@{$r{match}{ns} || []});
+for (@{$v{corpus_match} || []}) {
+	my ($case, $ns) = split ' ';
+	$r{match}{corpus}{$case} = $ns + 0;
+}
 
 for my $k (qw(unpatched ksplice undone livepatch after_livepatch)) {
 	my @ps = col("call_$k", 0);
@@ -100,5 +104,9 @@ for my $k (qw(unpatched ksplice undone livepatch after_livepatch)) {
 printf "\nksplice adds %s ns per call; livepatch's overhead is %sx ksplice's.\n",
 	fmt($r{call}{ksplice_minus_unpatched_ns}, '%.2f'),
 	fmt($r{call}{livepatch_overhead_over_ksplice_overhead}, '%.1f');
-printf "Run-pre matching: median %s us per update.\n",
+printf "Run-pre matching of the ip_vs_proto_name update: median %s us.\n",
 	fmt(defined $r{match}{median_ns} ? $r{match}{median_ns} / 1000 : undef);
+if (my $c = $r{match}{corpus}) {
+	print "\n| run-pre matching, e2e corpus update | us |\n|---|---|\n";
+	printf "| %s | %s |\n", $_, fmt($c->{$_} / 1000) for sort keys %$c;
+}
