@@ -4,18 +4,21 @@
  * function whose code is about to change.
  *
  * Unwinding every thread inside stop_machine makes the pause grow with the
- * number of threads (tens of ms for 10,000 threads under QEMU TCG).  So the
- * full check runs first while the system runs, and each thread that passes
- * it gets a proof: its context switch count at that time.  A thread that
- * was off its CPU then and has not been switched out since has not run
- * since (it would have been switched out again before stop_machine could
- * stop its CPU), so its stack is still the one we checked.  Inside
- * stop_machine only the threads without a valid proof are unwound: the
- * ones that ran since, the new ones, and those that were running, busy or
- * only scanned conservatively at pre-check time.
+ * number of threads (tens of ms for 10,000 threads under QEMU TCG), and so
+ * does even visiting every thread there (a few ms).  So the full check runs
+ * first while the system runs, and each thread that passes it gets a
+ * proof: its context switch count at that time.  A thread that was off its
+ * CPU then and has not been switched out since has not run since (it would
+ * have been switched out again before stop_machine could stop its CPU), so
+ * its stack is still the one we checked.  Meanwhile a probe on sched_switch
+ * (ksplice-track.c) lists every thread the scheduler switches to, so that
+ * inside stop_machine only the listed threads and those without a proof
+ * are visited: the ones that ran since, the new ones, and those that were
+ * running, busy or only scanned conservatively at pre-check time.  Without
+ * the probe, or when its table is full, every thread is visited and the
+ * proofs alone spare the unwinds.
  */
-#include <linux/hash.h>
-#include <linux/log2.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
@@ -26,13 +29,6 @@
 
 /* Threads pre-checked per RCU read section, between two cond_resched(). */
 #define KSPLICE_PRECHECK_BATCH	64
-
-/* One slot of the proof table (open addressing, keyed by task pointer). */
-struct ksplice_proof {
-	struct task_struct *task;	/* referenced; NULL: free slot */
-	unsigned long switches;		/* nvcsw + nivcsw before the check */
-	bool proven;			/* the check passed: @switches is valid */
-};
 
 enum stack_verdict {
 	STACK_CLEAN,
@@ -153,63 +149,49 @@ static unsigned long task_switches(const struct task_struct *t)
 	return READ_ONCE(t->nvcsw) + READ_ONCE(t->nivcsw);
 }
 
-static struct ksplice_proof *proof_slot(const struct ksplice_stack_check *sc,
-					const struct task_struct *t)
-{
-	unsigned long mask = (1UL << sc->bits) - 1;
-	unsigned long i = hash_ptr(t, sc->bits);
-
-	/* The table is at most half full: the probe ends on a free slot. */
-	while (sc->proofs[i].task && sc->proofs[i].task != t)
-		i = (i + 1) & mask;
-	return &sc->proofs[i];
-}
-
 /* Does @t still have the stack the pre-check saw?  (CPUs stopped) */
-static bool proof_holds(const struct ksplice_stack_check *sc,
+static bool proof_holds(const struct ksplice_proof *pf,
 			const struct task_struct *t)
 {
-	const struct ksplice_proof *pf;
-
-	if (!sc->proofs)
-		return false;
-	pf = proof_slot(sc, t);
-	return pf->task == t && pf->proven &&
-		task_switches(t) == pf->switches;
+	return pf && pf->proven && task_switches(t) == pf->switches;
 }
 
-/* Take a reference on every thread, as many as the table may hold. */
+/* Put every thread in the table, as many as it may hold. */
 static void collect_threads(struct ksplice_stack_check *sc, int max)
 {
 	struct task_struct *g, *t;
-	struct ksplice_proof *pf;
 
 	rcu_read_lock();
 	for_each_process_thread(g, t) {
-		if (sc->nr_tasks == max)
-			break;	/* the rest is checked inside stop_machine */
-		pf = proof_slot(sc, t);
-		if (pf->task)
-			continue;
-		get_task_struct(t);
-		pf->task = t;
+		/*
+		 * The probe may have added it already.  A thread that does
+		 * not fit sets the overflow flag: every thread is visited
+		 * inside then.
+		 */
+		if (sc->nr_tasks == max || !ksplice_threads_add(&sc->threads, t)) {
+			WRITE_ONCE(sc->threads.overflow, true);
+			break;
+		}
 		sc->nr_tasks++;
 	}
 	rcu_read_unlock();
 }
 
-/* Called under rcu_read_lock(): that keeps a dying thread's stack mapped. */
-static void precheck_task(struct ksplice_stack_check *sc,
+/*
+ * Called under rcu_read_lock(): that keeps a dying thread's stack mapped.
+ * True if @pf got a proof.
+ */
+static bool precheck_task(struct ksplice_stack_check *sc,
 			  struct ksplice_proof *pf)
 {
-	struct task_struct *t = pf->task;
+	struct task_struct *t = READ_ONCE(pf->task);
 	unsigned long switches;
 	const char *name;
 	unsigned long addr;
 	bool unreliable;
 
 	if (t == current)
-		return;	/* it runs: checked inside */
+		return false;	/* it runs: checked inside */
 	/*
 	 * Count first, then see the thread off its CPU.  Any run after that
 	 * ends in a switch-out (stop_machine preempts it at the latest),
@@ -221,7 +203,7 @@ static void precheck_task(struct ksplice_stack_check *sc,
 	smp_rmb();
 	if (smp_load_acquire(&t->on_cpu) || task_is_running(t)) {
 		sc->pre_running++;
-		return;
+		return false;
 	}
 	/*
 	 * Stacks are freed after an RCU grace period (or kept in a cache,
@@ -229,34 +211,37 @@ static void precheck_task(struct ksplice_stack_check *sc,
 	 * until rcu_read_unlock() even if the thread exits meanwhile.
 	 */
 	if (!task_stack_page(t) || !refcount_read(&t->stack_refcount))
-		return;
+		return false;
 	if (check_stack(sc, t, &unreliable, &name, &addr) != STACK_CLEAN) {
 		sc->pre_busy++;
-		return;
+		return false;
 	}
 	if (unreliable) {
 		/* Keep the conservative path for it: scan it again inside. */
 		sc->pre_unreliable++;
-		return;
+		return false;
 	}
 	pf->switches = switches;
 	pf->proven = true;
 	sc->pre_proven++;
+	return true;
 }
 
 /*
- * Before stop_machine, with the system running: check every thread and
- * remember which ones passed.  Without memory, there is simply no proof
- * and every thread is unwound inside, as before.
+ * Before stop_machine, with the system running: follow context switches,
+ * then check every thread and remember which ones passed.  Without memory,
+ * there is simply no proof and every thread is unwound inside, as before.
  */
 void ksplice_stacks_precheck(struct ksplice_stack_check *sc)
 {
+	struct ksplice_threads *th = &sc->threads;
 	struct task_struct *g, *t;
-	unsigned long size, i;
-	int n = 0, max, done;
+	struct ksplice_proof *pf;
+	unsigned long i;
+	int n = 0, max, done, ret;
 	u64 t0 = ktime_get_ns();
 
-	sc->proofs = NULL;
+	sc->tracking = false;
 	sc->nr_tasks = 0;
 	sc->pre_proven = sc->pre_running = 0;
 	sc->pre_busy = sc->pre_unreliable = 0;
@@ -266,22 +251,35 @@ void ksplice_stacks_precheck(struct ksplice_stack_check *sc)
 	rcu_read_unlock();
 	/* Room for the threads created while we count and collect. */
 	max = n + n / 8 + 64;
-	size = roundup_pow_of_two(2UL * max);
-	sc->bits = ilog2(size);
-	sc->proofs = kvcalloc(size, sizeof(*sc->proofs), GFP_KERNEL);
-	if (!sc->proofs) {
-		ksplice_debug("stack pre-check: no memory for %lu slots, every thread is checked with the CPUs stopped\n",
-			      size);
+	if (ksplice_threads_init(th, max)) {
+		ksplice_debug("stack pre-check: no memory for %d threads, every thread is checked with the CPUs stopped\n",
+			      max);
 		return;
 	}
+	/*
+	 * Before the walk: a thread switched to after its check (or after
+	 * the collection missed it) must be on the visit list.
+	 */
+	ret = ksplice_threads_track(th);
+	if (ret)
+		ksplice_debug("stack pre-check: cannot follow context switches (%d), every thread is visited with the CPUs stopped\n",
+			      ret);
+	sc->tracking = !ret;
 	collect_threads(sc, max);
 
+	/*
+	 * Every slot, those the probe fills meanwhile included: a thread
+	 * without a proof goes on the visit list.  The probe lists those it
+	 * adds behind this loop itself.
+	 */
 	done = 0;
 	rcu_read_lock();
-	for (i = 0; i < size; i++) {
-		if (!sc->proofs[i].task)
+	for (i = 0; i < (1UL << th->bits); i++) {
+		pf = &th->slots[i];
+		if (!READ_ONCE(pf->task))
 			continue;
-		precheck_task(sc, &sc->proofs[i]);
+		if (!precheck_task(sc, pf))
+			ksplice_threads_mark(th, pf);
 		if (++done % KSPLICE_PRECHECK_BATCH == 0) {
 			rcu_read_unlock();
 			cond_resched();
@@ -290,57 +288,101 @@ void ksplice_stacks_precheck(struct ksplice_stack_check *sc)
 	}
 	rcu_read_unlock();
 	sc->precheck_ns = ktime_get_ns() - t0;
-	ksplice_debug("stack pre-check: %d threads, %d proven, %d running, %d busy, %d unwound unreliably (%llu ns)\n",
+	ksplice_debug("stack pre-check: %d threads, %d proven, %d running, %d busy, %d unwound unreliably, %s (%llu ns)\n",
 		      sc->nr_tasks, sc->pre_proven, sc->pre_running,
-		      sc->pre_busy, sc->pre_unreliable, sc->precheck_ns);
+		      sc->pre_busy, sc->pre_unreliable,
+		      sc->tracking ? "following context switches" :
+		      "not following context switches", sc->precheck_ns);
 }
 
-/* After stop_machine: drop the references and the table. */
+/* After stop_machine: stop following, drop the references and the table. */
 void ksplice_stacks_release(struct ksplice_stack_check *sc)
 {
-	unsigned long i;
-
-	if (!sc->proofs)
-		return;
-	for (i = 0; i < (1UL << sc->bits); i++)
-		if (sc->proofs[i].task)
-			put_task_struct(sc->proofs[i].task);
-	kvfree(sc->proofs);
-	sc->proofs = NULL;
+	ksplice_threads_untrack(&sc->threads);
+	ksplice_threads_free(&sc->threads);
+	sc->tracking = false;
 }
 
 /*
- * With every CPU stopped: the task list cannot change under us.  Threads
- * whose proof holds are skipped; all others get the full check.
+ * The full check of @t with the CPUs stopped, unless it cannot have a
+ * stack of its own to check.  True if it is in the way.
  */
-bool ksplice_stacks_busy(struct ksplice_stack_check *sc)
+static bool stopped_task_busy(struct ksplice_stack_check *sc,
+			      struct task_struct *t)
 {
+	/* The other CPUs are running their stopper threads. */
+	if (t != current && READ_ONCE(t->on_cpu))
+		return false;
+	/* An exited thread whose stack is gone: it never runs again. */
+	if (!task_stack_page(t) || !refcount_read(&t->stack_refcount))
+		return false;
+	sc->checked++;
+	return task_busy(sc, t);
+}
+
+/*
+ * Only the threads on the visit list: the others have a proof and were
+ * not switched to since, or are too new to have run at all.
+ */
+static bool busy_visited(struct ksplice_stack_check *sc)
+{
+	struct ksplice_threads *th = &sc->threads;
+	int i, n = atomic_read(&th->nr_visit);
+	struct ksplice_proof *pf;
+	bool busy = false;
+
+	/* The probes ran before their CPUs stopped: the list is final. */
+	sc->skipped = sc->pre_proven;
+	for (i = 0; i < n; i++) {
+		pf = &th->slots[READ_ONCE(th->visit[i])];
+		sc->visited++;
+		/* Switched out and back without running our code: fine. */
+		if (proof_holds(pf, pf->task))
+			continue;
+		if (pf->proven)
+			sc->skipped--;
+		if (stopped_task_busy(sc, pf->task))
+			busy = true;	/* go on: report every conflict */
+	}
+	ksplice_debug("stack check: %d threads unchanged since the pre-check, %d unwound (%d visited: switched to since, or not proven)\n",
+		      sc->skipped, sc->checked, sc->visited);
+	return busy;
+}
+
+/* Every thread: the task list cannot change with the CPUs stopped. */
+static bool busy_every_thread(struct ksplice_stack_check *sc)
+{
+	struct ksplice_threads *th = &sc->threads;
 	struct task_struct *g, *t;
 	bool busy = false;
 
-	sc->skipped = sc->checked = 0;
 	for_each_process_thread(g, t) {
+		sc->visited++;
 		/*
 		 * First, as it is all most threads need: a thread with a
 		 * valid proof has not run since, so it still has its stack
 		 * and is off its CPU (unless it is a stopper thread, which
 		 * is skipped anyway).
 		 */
-		if (proof_holds(sc, t)) {
+		if (th->slots && proof_holds(ksplice_threads_find(th, t), t)) {
 			sc->skipped++;
 			continue;
 		}
-		/* The other CPUs are running their stopper threads. */
-		if (t != current && READ_ONCE(t->on_cpu))
-			continue;
-		if (!task_stack_page(t) ||
-		    !refcount_read(&t->stack_refcount))
-			continue;
-		sc->checked++;
-		if (task_busy(sc, t))
-			busy = true;	/* go on: report every conflict */
+		if (stopped_task_busy(sc, t))
+			busy = true;
 	}
-	ksplice_debug("stack check: %d threads unchanged since the pre-check, %d unwound\n",
-		      sc->skipped, sc->checked);
+	ksplice_debug("stack check: %d threads unchanged since the pre-check, %d unwound (%d visited: every thread, %s)\n",
+		      sc->skipped, sc->checked, sc->visited,
+		      !th->slots ? "no table" : !sc->tracking ?
+		      "context switches not followed" : "table full");
 	return busy;
+}
+
+/* With every CPU stopped: is a thread in the way? */
+bool ksplice_stacks_busy(struct ksplice_stack_check *sc)
+{
+	sc->skipped = sc->checked = sc->visited = 0;
+	if (sc->tracking && !READ_ONCE(sc->threads.overflow))
+		return busy_visited(sc);
+	return busy_every_thread(sc);
 }

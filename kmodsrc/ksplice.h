@@ -3,6 +3,7 @@
 #ifndef KSPLICE_H
 #define KSPLICE_H
 
+#include <linux/atomic.h>
 #include <linux/kernel.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -173,18 +174,54 @@ struct ksplice_range {
 	const char *name;		/* NULL: name the function at the address */
 };
 
-struct ksplice_proof;
+struct task_struct;
+struct tracepoint;
+
+/* One thread of a stack check (ksplice-track.c fills the table). */
+struct ksplice_proof {
+	struct task_struct *task;	/* referenced; NULL: free slot */
+	unsigned long switches;		/* nvcsw + nivcsw before the check */
+	bool proven;			/* the check passed: @switches is valid */
+	atomic_t marked;		/* on the visit list */
+};
+
+/*
+ * The threads of one stack check: a table keyed by task pointer, which the
+ * sched_switch probe also writes, and the slots to visit with the CPUs
+ * stopped (those switched since the probe was registered or not proven).
+ */
+struct ksplice_threads {
+	struct ksplice_proof *slots;	/* 1 << bits, or NULL */
+	unsigned int bits;
+	int limit;			/* slots that may be used */
+	atomic_t used;
+	u32 *visit;			/* slot indexes, room for every slot */
+	atomic_t nr_visit;
+	bool overflow;			/* a thread did not fit */
+	struct tracepoint *tp;		/* sched_switch while following it */
+};
+
+/* ksplice-track.c */
+int ksplice_threads_init(struct ksplice_threads *th, int max);
+struct ksplice_proof *ksplice_threads_find(const struct ksplice_threads *th,
+					   const struct task_struct *t);
+struct ksplice_proof *ksplice_threads_add(struct ksplice_threads *th,
+					  struct task_struct *t);
+void ksplice_threads_mark(struct ksplice_threads *th, struct ksplice_proof *pf);
+int ksplice_threads_track(struct ksplice_threads *th);
+void ksplice_threads_untrack(struct ksplice_threads *th);
+void ksplice_threads_free(struct ksplice_threads *th);
 
 /* One stack check: a pre-check while running, then the check inside. */
 struct ksplice_stack_check {
 	const struct ksplice_range *ranges;
 	int nr_ranges;
-	struct ksplice_proof *proofs;	/* 1 << bits slots, or NULL */
-	unsigned int bits;
-	int nr_tasks;			/* referenced in @proofs */
+	struct ksplice_threads threads;
+	bool tracking;			/* context switches followed */
+	int nr_tasks;			/* collected by the pre-check */
 	int pre_proven, pre_running, pre_busy, pre_unreliable;
 	u64 precheck_ns;
-	int skipped, checked;		/* inside stop_machine */
+	int skipped, checked, visited;	/* inside stop_machine */
 };
 
 void ksplice_stacks_precheck(struct ksplice_stack_check *sc);

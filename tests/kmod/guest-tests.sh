@@ -51,6 +51,8 @@ check "debug log gives the matching time" contains "$log" "run-pre matching of a
 check "kernel log gives the matching time" sh -c 'dmesg | grep -q "update kfix1 applied (.*matching [0-9]* ns"'
 check "stack pre-check proved threads" sh -c 'grep "stack pre-check:" /sys/kernel/debug/ksplice_kfix1 | grep -qv " 0 proven"'
 check "stop_machine skipped the proven threads" sh -c 'grep "stack check: [0-9]* threads unchanged" /sys/kernel/debug/ksplice_kfix1 | grep -qv ": 0 threads"'
+check "pre-check followed context switches" grep -q "stack pre-check: .*, following context switches" /sys/kernel/debug/ksplice_kfix1
+check "stop_machine visited only the threads switched to since" grep -q "stack check: .* (.* visited: switched to since, or not proven)" /sys/kernel/debug/ksplice_kfix1
 check "hooks and shadow data ran" sh -c 'dmesg | grep -q "post_apply hook (shadow count 1)"'
 check "applying again says ok" sh -c "echo applied > /sys/module/ksplice_kfix1/ksplice/stage && grep -qx ok /sys/module/ksplice_kfix1/ksplice/abort_cause"
 check "new code module pinned while applied" sh -c '! rmmod ksplice_kfix1_vmlinux_new'
