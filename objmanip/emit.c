@@ -177,6 +177,30 @@ static void emit_unit_relocs(struct emit *e, struct unit *u)
 		emit_entry(e, u->ents[i]);
 }
 
+/*
+ * Copy a whole section that has no units (the patch's .ksplice_hooks
+ * records) with its relocations: what the entries point to is kept (a
+ * hook function of the patch is new code) or referred to by label.
+ */
+void emit_section(struct emit *e, struct section *sec)
+{
+	int osec = out_find_sec(e->o, sec->name);
+	GElf_Addr base;
+	size_t i;
+
+	if (osec < 0)
+		osec = out_add_sec(e->o, sec->name, sec->sh.sh_type,
+				   sec->sh.sh_flags, sec->sh.sh_addralign,
+				   sec->sh.sh_entsize);
+	base = out_append(e->o, osec, sec->data, sec->size,
+			  sec->sh.sh_addralign ? sec->sh.sh_addralign : 1);
+	for (i = 0; i < sec->nrelocs; i++) {
+		const struct reloc *r = &sec->relocs[i];
+
+		emit_reloc(e, sec, r, osec, base + r->offset);
+	}
+}
+
 /* Symbols of kept units; the old object keeps them local (see above). */
 static void emit_symbols(struct emit *e)
 {

@@ -15,6 +15,7 @@ struct emit {
 void emit_init(struct emit *e, struct out *o, struct object *obj, bool old);
 void emit_free(struct emit *e);
 void emit_keep(struct emit *e, struct unit *u);
+void emit_section(struct emit *e, struct section *sec);
 void emit_run(struct emit *e);
 char *unit_label(const struct unit *u);
 

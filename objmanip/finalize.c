@@ -208,7 +208,8 @@ static int out_symbol(struct fin *f, struct symbol *s)
 static bool must_convert(struct fin *f, const struct section *sec,
 			 const struct reloc *r)
 {
-	if (is_meta(sec))
+	/* hook records are the patch's: their targets may be labels too */
+	if (is_meta(sec) && strcmp(sec->name, KSPLICE_SEC_HOOKS))
 		return false;
 	if (f->old)
 		return true;

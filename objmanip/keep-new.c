@@ -116,6 +116,28 @@ static void report(struct object *post)
 	fflush(stdout);
 }
 
+/*
+ * The patch's hook records (ksplice-patch.h) go into the new code with
+ * what they point to; the hook functions are new functions of the post
+ * object, already kept and reported as such.
+ */
+static void keep_hooks(struct object *post, struct emit *e)
+{
+	size_t i;
+
+	for (i = 1; i < post->nsecs; i++) {
+		struct section *sec = &post->secs[i];
+
+		if (strcmp(sec->name, KSPLICE_SEC_HOOKS))
+			continue;
+		if (sec->sh.sh_type != SHT_PROGBITS ||
+		    sec->size % sizeof(struct ksplice_hook))
+			die("%s: section %s is not a table of struct ksplice_hook",
+			    post->path, sec->name);
+		emit_section(e, sec);
+	}
+}
+
 static void write_new(struct object *post, const char *out)
 {
 	struct out o;
@@ -133,6 +155,7 @@ static void write_new(struct object *post, const char *out)
 			emit_keep(&e, u);
 		}
 	}
+	keep_hooks(post, &e);
 	emit_run(&e);
 	write_patches(post, &o);
 	out_add_sec(&o, ".note.GNU-stack", SHT_PROGBITS, 0, 1, 0);
