@@ -3,7 +3,7 @@
  * For patch authors: hooks that run when an update is applied or reversed,
  * and shadow data to add fields to structures that are already live.
  *
- *	#include "ksplice-patch.h"
+ *	#include <ksplice-patch.h>	// ksplice-create puts kmodsrc/ on the path
  *
  *	static int my_check(void) { return busy ? -EBUSY : 0; }
  *	ksplice_pre_apply(my_check);	// nonzero aborts with call_failed
