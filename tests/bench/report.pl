@@ -87,13 +87,14 @@ print "| ksplice-create, second patch to the same file (warm) | ", fmt($c->{warm
 print "| compile of vmlinux's objects it did not build (estimate) | ",
 	fmt(($c->{full_build_estimate_s} // 0) / 60, '%.0f'), " min: $nobj objects x ",
 	fmt($c->{sample_mean_s}, '%.2f'), " s mean of ", scalar(@sample), " sampled objects |\n\n";
-print "| pause (CPUs stopped) | sleeping threads seen | apply median | apply max | empty stop_machine median | ratio |\n";
-print "|---|---|---|---|---|---|\n";
+print "| pause (CPUs stopped) | sleeping threads seen | apply: stop_machine median | max | callback median | empty stop_machine median | ratio |\n";
+print "|---|---|---|---|---|---|---|\n";
 for my $n (100, 1000, 10000) {
 	my $p = $r{pause}{$n};
-	printf "| %d threads | %d | %s us | %s us | %s us | %s |\n", $n, $p->{threads_seen},
+	printf "| %d threads | %d | %s us | %s us | %s us | %s us | %s |\n", $n, $p->{threads_seen},
 		fmt(defined $p->{stop_median_ns} ? $p->{stop_median_ns} / 1000 : undef),
 		fmt(defined $p->{stop_max_ns} ? $p->{stop_max_ns} / 1000 : undef),
+		fmt(defined $p->{callback_median_ns} ? $p->{callback_median_ns} / 1000 : undef),
 		fmt(defined $p->{empty_stop_median_ns} ? $p->{empty_stop_median_ns} / 1000 : undef),
 		fmt($p->{ratio}, '%.2f');
 }
