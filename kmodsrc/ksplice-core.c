@@ -235,35 +235,27 @@ static ssize_t partial_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return bool_store(&ksplice_update.partial, buf, count);
 }
 
+/* A read-only sysfs file showing one u64 timing field of the update. */
+#define KSPLICE_NS_ATTR(name, field)					\
+static ssize_t name##_show(struct kobject *kobj,			\
+			   struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%llu\n", ksplice_update.field);	\
+}									\
+static struct kobj_attribute name##_attr = __ATTR_RO(name)
+
 /* Run-pre matching time of the last apply, all changes together. */
-static ssize_t match_ns_show(struct kobject *kobj, struct kobj_attribute *attr,
-			     char *buf)
-{
-	return sysfs_emit(buf, "%llu\n", ksplice_update.match_ns);
-}
-
+KSPLICE_NS_ATTR(match_ns, match_ns);
 /* Time spent in the stop_machine callback by the last attempt. */
-static ssize_t pause_ns_show(struct kobject *kobj, struct kobj_attribute *attr,
-			     char *buf)
-{
-	return sysfs_emit(buf, "%llu\n", ksplice_update.pause_ns);
-}
-
+KSPLICE_NS_ATTR(pause_ns, pause_ns);
 /* Wall time of the last stop_machine() call, as the caller saw it. */
-static ssize_t stop_machine_ns_show(struct kobject *kobj,
-				    struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%llu\n", ksplice_update.stop_ns);
-}
+KSPLICE_NS_ATTR(stop_machine_ns, stop_ns);
 
 static struct kobj_attribute stage_attr = __ATTR_RW_MODE(stage, 0600);
 static struct kobj_attribute abort_cause_attr = __ATTR_RO(abort_cause);
 static struct kobj_attribute conflicts_attr = __ATTR_RO(conflicts);
 static struct kobj_attribute debug_attr = __ATTR_RW_MODE(debug, 0600);
 static struct kobj_attribute partial_attr = __ATTR_RW_MODE(partial, 0600);
-static struct kobj_attribute match_ns_attr = __ATTR_RO(match_ns);
-static struct kobj_attribute pause_ns_attr = __ATTR_RO(pause_ns);
-static struct kobj_attribute stop_machine_ns_attr = __ATTR_RO(stop_machine_ns);
 
 static struct attribute *ksplice_attrs[] = {
 	&stage_attr.attr,
