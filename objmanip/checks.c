@@ -42,16 +42,6 @@ void check_common_function(struct object *pre, struct object *post)
 		    post->path, pre->path);
 }
 
-static struct symbol *find_symbol(struct object *obj, const char *name)
-{
-	size_t i;
-
-	for (i = 1; i < obj->nsyms; i++)
-		if (!strcmp(obj->syms[i].name, name))
-			return &obj->syms[i];
-	return NULL;
-}
-
 /* "___ksymtab+foo", "___ksymtab_gpl+foo", "__ksymtab_foo" -> "foo" */
 static const char *export_name(const struct section *sec)
 {
@@ -104,7 +94,7 @@ void check_exports(struct object *pre, struct object *post)
 
 		if (!has_prefix(s->name, "__crc_"))
 			continue;
-		p = find_symbol(pre, s->name);
+		p = object_find_symbol(pre, s->name);
 		if (p && p->sym.st_value != s->sym.st_value)
 			refuse("%s: refusing: exported symbol CRC changed in section %s, symbol %s",
 			       post->path,

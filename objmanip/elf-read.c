@@ -241,6 +241,27 @@ struct object *object_open(const char *path)
 	return obj;
 }
 
+/* Linear lookups by name: used once per object, not in hot loops. */
+struct section *object_find_section(struct object *obj, const char *name)
+{
+	size_t i;
+
+	for (i = 1; i < obj->nsecs; i++)
+		if (!strcmp(obj->secs[i].name, name))
+			return &obj->secs[i];
+	return NULL;
+}
+
+struct symbol *object_find_symbol(struct object *obj, const char *name)
+{
+	size_t i;
+
+	for (i = 1; i < obj->nsyms; i++)
+		if (!strcmp(obj->syms[i].name, name))
+			return &obj->syms[i];
+	return NULL;
+}
+
 void object_close(struct object *obj)
 {
 	size_t i;

@@ -125,16 +125,6 @@ static int special_out(struct emit *e, const struct section *src)
 	return s;
 }
 
-static struct section *find_section(struct object *obj, const char *name)
-{
-	size_t i;
-
-	for (i = 1; i < obj->nsecs; i++)
-		if (!strcmp(obj->secs[i].name, name))
-			return &obj->secs[i];
-	return NULL;
-}
-
 /* The entry, its relocations and its row of a parallel table (ORC). */
 static void emit_entry(struct emit *e, struct sp_entry *ent)
 {
@@ -152,7 +142,7 @@ static void emit_entry(struct emit *e, struct sp_entry *ent)
 	}
 	if (!sp->pair)
 		return;
-	pair = find_section(e->obj, sp->pair);
+	pair = object_find_section(e->obj, sp->pair);
 	if (!pair || !pair->data ||
 	    (ent->ordinal + 1) * sp->pair_entsize > pair->size)
 		die("%s: %s has no row %zu for %s", e->obj->path, sp->pair,

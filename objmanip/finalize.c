@@ -348,16 +348,6 @@ static void bracket(struct fin *f)
 	}
 }
 
-static bool has_section(struct object *obj, const char *name)
-{
-	size_t i;
-
-	for (i = 1; i < obj->nsecs; i++)
-		if (!strcmp(obj->secs[i].name, name))
-			return true;
-	return false;
-}
-
 int finalize(const char *in, const char *out, const char *target,
 	     const char *symvers)
 {
@@ -369,7 +359,7 @@ int finalize(const char *in, const char *out, const char *target,
 		die("empty target name");
 	f.obj = object_open(in);
 	track_object(f.obj);
-	f.old = has_section(f.obj, OLD_MARKER);
+	f.old = object_find_section(f.obj, OLD_MARKER) != NULL;
 	if (symvers)
 		read_symvers(&f, symvers, target);
 	out_init(&f.o, NULL);

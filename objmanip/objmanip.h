@@ -141,6 +141,8 @@ void *hash_next(struct hash *h, const char *key, void *prev);
 /* elf-read.c */
 struct object *object_open(const char *path);
 void object_close(struct object *obj);
+struct section *object_find_section(struct object *obj, const char *name);
+struct symbol *object_find_symbol(struct object *obj, const char *name);
 struct unit *unit_at(struct section *sec, GElf_Addr off);
 GElf_Addr reloc_target_off(const struct section *from, const struct reloc *r);
 const char *unit_kind_name(enum unit_kind k);
