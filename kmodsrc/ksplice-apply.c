@@ -376,7 +376,8 @@ int ksplice_prepare_change(struct ksplice_change *c)
 	return ksplice_match_and_relocate(c);
 }
 
-static struct ksplice_range *build_ranges(bool reverse, int *nr)
+/* The address ranges no thread may be inside, for st->reverse or apply. */
+static int build_ranges(struct ksplice_stop *st)
 {
 	struct ksplice_update *u = &ksplice_update;
 	struct ksplice_range *r;
@@ -387,7 +388,7 @@ static struct ksplice_range *build_ranges(bool reverse, int *nr)
 		nr_changes++;
 	r = kcalloc(2 * u->nr_jumps + nr_changes + 1, sizeof(*r), GFP_KERNEL);
 	if (!r)
-		return NULL;
+		return KSPLICE_OUT_OF_MEMORY;
 	for (i = 0; i < u->nr_jumps; i++) {
 		struct ksplice_jump *j = &u->jumps[i];
 
@@ -398,7 +399,7 @@ static struct ksplice_range *build_ranges(bool reverse, int *nr)
 				j->prev_addr + j->prev_size, j->name };
 	}
 	/* Undo unloads the new code: nothing may still return into it. */
-	if (reverse) {
+	if (st->reverse) {
 		list_for_each_entry(c, &u->changes, list) {
 			struct module *m = c->new ? c->new->mod : NULL;
 
@@ -410,8 +411,10 @@ static struct ksplice_range *build_ranges(bool reverse, int *nr)
 				m->core_layout.text_size, NULL };
 		}
 	}
-	*nr = n;
-	return r;
+	st->ranges = r;
+	st->sc.ranges = r;
+	st->sc.nr_ranges = n;
+	return KSPLICE_OK;
 }
 
 /* Pin the new code modules while their code is live. */
@@ -477,12 +480,9 @@ int ksplice_apply(void)
 	ret = plan_jumps();
 	if (ret != KSPLICE_OK)
 		goto out;
-	st.ranges = build_ranges(false, &st.sc.nr_ranges);
-	st.sc.ranges = st.ranges;
-	if (!st.ranges) {
-		ret = KSPLICE_OUT_OF_MEMORY;
+	ret = build_ranges(&st);
+	if (ret != KSPLICE_OK)
 		goto out;
-	}
 	ret = get_new_modules();
 	if (ret != KSPLICE_OK)
 		goto out;
@@ -521,12 +521,9 @@ int ksplice_reverse(void)
 		ret = KSPLICE_CALL_FAILED;
 		goto fail;
 	}
-	st.ranges = build_ranges(true, &st.sc.nr_ranges);
-	st.sc.ranges = st.ranges;
-	if (!st.ranges) {
-		ret = KSPLICE_OUT_OF_MEMORY;
+	ret = build_ranges(&st);
+	if (ret != KSPLICE_OK)
 		goto fail;
-	}
 	ret = run_stopped(&st);
 	kfree(st.ranges);
 	if (ret != KSPLICE_OK)
