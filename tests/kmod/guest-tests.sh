@@ -1,7 +1,9 @@
 #!/bin/sh
 # The engine's VM tests, run as root inside the guest by tests/kmod/run.
 # Prints TAP lines and "N passed, N failed"; exits non-zero on a failure.
-F=${KSPLICE_FIXTURES:-/work/main/build/kmodfix}
+# The fixtures' directory comes from tests/kmod/run (the guest sees the host's
+# paths unchanged); no default: a stale path would test stale fixtures.
+F=${KSPLICE_FIXTURES:?tests/kmod/guest-tests.sh: KSPLICE_FIXTURES not set (run tests/kmod/run)}
 T=/sys/kernel/tracing
 [ -d $T/events ] || mount -t tracefs nodev $T 2>/dev/null
 [ -d /sys/kernel/debug/tracing ] || mount -t debugfs nodev /sys/kernel/debug 2>/dev/null
