@@ -11,17 +11,27 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include "ksplice.h"
+#include "ksplice-compat.h"
 
 static unsigned long (*lookup_name)(const char *name);
+#if KSPLICE_KALLSYMS_MODNAME_WALK
+static int (*on_each_symbol)(int (*fn)(void *, const char *, unsigned long),
+			     void *data);
+static int (*mod_on_each_symbol)(const char *modname,
+				 int (*fn)(void *, const char *, unsigned long),
+				 void *data);
+#else
 static int (*on_each_symbol)(int (*fn)(void *, const char *, struct module *,
 				       unsigned long), void *data);
 static int (*mod_on_each_symbol)(int (*fn)(void *, const char *,
 					   struct module *, unsigned long),
 				 void *data);
+#endif
 static struct module *(*module_address)(unsigned long addr);
 void *(*ksplice_text_poke)(void *addr, const void *opcode, size_t len);
 void (*ksplice_text_poke_sync)(void);
 struct mutex *ksplice_text_mutex;
+struct task_struct *(*ksplice_idle_task)(int cpu);
 
 static unsigned long find_lookup_name(void)
 {
@@ -47,6 +57,7 @@ int ksplice_symbols_init(void)
 		{ "text_poke", (void **)&ksplice_text_poke },
 		{ "text_poke_sync", (void **)&ksplice_text_poke_sync },
 		{ "text_mutex", (void **)&ksplice_text_mutex },
+		{ "idle_task", (void **)&ksplice_idle_task },
 	};
 	int i;
 
@@ -110,20 +121,61 @@ void ksplice_cands_free(struct ksplice_cands *c)
 	c->nr = c->max = 0;
 }
 
+/*
+ * One walk over the symbols of vmlinux (@modname NULL) or of one module,
+ * calling @fn(data, name, addr) for each, whatever the kernel's walker
+ * signature.
+ */
+struct sym_walk {
+	const char *modname;
+	int (*fn)(void *data, const char *name, unsigned long addr);
+	void *data;
+};
+
+#if KSPLICE_KALLSYMS_MODNAME_WALK
+static int walk_symbols(struct sym_walk *w)
+{
+	char mod[MODULE_NAME_LEN];
+	int i;
+
+	if (!w->modname)
+		return on_each_symbol(w->fn, w->data);
+	/* The walker compares names exactly: the loader's form has '_'. */
+	for (i = 0; i < MODULE_NAME_LEN - 1 && w->modname[i]; i++)
+		mod[i] = w->modname[i] == '-' ? '_' : w->modname[i];
+	mod[i] = 0;
+	return mod_on_each_symbol(mod, w->fn, w->data);
+}
+#else
+static int walk_cb(void *data, const char *name, struct module *mod,
+		   unsigned long addr)
+{
+	struct sym_walk *w = data;
+
+	if (w->modname &&
+	    (!mod || !ksplice_same_modname(mod->name, w->modname)))
+		return 0;
+	return w->fn(w->data, name, addr);
+}
+
+static int walk_symbols(struct sym_walk *w)
+{
+	if (!w->modname)
+		return on_each_symbol(walk_cb, w);
+	return mod_on_each_symbol(walk_cb, w);
+}
+#endif
+
 struct cand_walk {
 	const char *name;
-	const char *target;		/* NULL: vmlinux */
 	struct ksplice_cands *cands;
 };
 
-static int cand_cb(void *data, const char *name, struct module *mod,
-		   unsigned long addr)
+static int cand_cb(void *data, const char *name, unsigned long addr)
 {
 	struct cand_walk *w = data;
 
 	if (strcmp(name, w->name))
-		return 0;
-	if (w->target && (!mod || !ksplice_same_modname(mod->name, w->target)))
 		return 0;
 	return cands_add(w->cands, addr);
 }
@@ -136,12 +188,12 @@ static int cand_cb(void *data, const char *name, struct module *mod,
 int ksplice_find_candidates(const char *name, const char *target,
 			    struct ksplice_cands *cands)
 {
-	struct cand_walk w = { .name = name, .cands = cands };
+	struct cand_walk c = { .name = name, .cands = cands };
+	struct sym_walk w = { .fn = cand_cb, .data = &c };
 
-	if (!strcmp(target, "vmlinux"))
-		return on_each_symbol(cand_cb, &w);
-	w.target = target;
-	return mod_on_each_symbol(cand_cb, &w);
+	if (strcmp(target, "vmlinux"))
+		w.modname = target;
+	return walk_symbols(&w);
 }
 
 /* The module containing @addr (its name copied out), or NULL. */
@@ -158,31 +210,34 @@ struct module *ksplice_module_address(unsigned long addr, char *name,
 	return mod;
 }
 
-struct target_walk {
-	const char *target;
-	struct module *mod;
-};
-
-static int target_cb(void *data, const char *name, struct module *mod,
-		     unsigned long addr)
+/*
+ * The module walker holds module_mutex while it calls us: the module
+ * owning any of its symbols cannot go away before try_module_get.
+ */
+static int target_cb(void *data, const char *name, unsigned long addr)
 {
-	struct target_walk *w = data;
+	struct module **found = data;
+	struct module *mod;
 
-	if (!mod || !ksplice_same_modname(mod->name, w->target))
+	preempt_disable();
+	mod = module_address(addr);
+	preempt_enable();
+	if (!mod)
 		return 0;
-	/* module_mutex is held here, so the module cannot go away under us. */
 	if (mod->state == MODULE_STATE_LIVE && try_module_get(mod))
-		w->mod = mod;
+		*found = mod;
 	return 1;
 }
 
 /* A counted reference on the loaded, live module @target, or NULL. */
 struct module *ksplice_get_target(const char *target)
 {
-	struct target_walk w = { .target = target };
+	struct module *found = NULL;
+	struct sym_walk w = { .modname = target, .fn = target_cb,
+			      .data = &found };
 
-	mod_on_each_symbol(target_cb, &w);
-	return w.mod;
+	walk_symbols(&w);
+	return found;
 }
 
 bool ksplice_target_loaded(const char *target)
