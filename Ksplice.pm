@@ -2,7 +2,8 @@ package Ksplice;
 # Shared code of the ksplice drivers (ksplice-create, ksplice-apply, ksplice-view,
 # ksplice-undo) and of ksplice-obj.pl: locating the installed pieces, messages,
 # running processes (with signal-safe cleanup), the config dir, the source tree
-# backups, the update tarball and the sysfs interface of the engine.
+# backups, the update tarball (member checks, digests), the sysfs interface of
+# the engine and the saved state (lock, records).
 #
 # Lookup of the other pieces: this file sits either at the top of the source
 # tree (beside objmanip/ and kmodsrc/) or in PREFIX/share/ksplice (beside
@@ -15,13 +16,15 @@ use strict;
 use warnings;
 use Exporter 'import';
 use Cwd qw(abs_path getcwd);
-use Errno qw(EINTR);
-use Fcntl qw(:flock :mode O_RDONLY O_DIRECTORY F_SETFD);
+use Digest::SHA;
+use Errno qw(EINTR ELOOP);
+use Fcntl qw(:flock :mode O_RDONLY O_WRONLY O_RDWR O_CREAT O_EXCL O_NOFOLLOW O_NONBLOCK O_DIRECTORY F_SETFD);
 use File::Basename qw(dirname basename);
 use File::Copy qw(copy);
 use File::Find qw(find);
 use File::Path qw(make_path remove_tree);
 use File::Temp qw(tempdir);
+use IO::Handle;
 use POSIX qw(WNOHANG setpgid _exit);
 use Time::HiRes qw(time sleep);
 
@@ -127,11 +130,26 @@ sub install_signal_handlers {
 			return if $INTERRUPTED;
 			$INTERRUPTED = $sig;
 			kill_children();
-			my %code = (INT => 130, TERM => 143, HUP => 129);
-			die Ksplice::Error->new("Interrupted (SIG$sig)", $code{$sig});
+			die Ksplice::Error->new("Interrupted (SIG$sig)", signal_exit_code($sig));
 		};
 	}
 }
+
+# Run BODY with SIGINT, SIGTERM and SIGHUP held back: one that arrives
+# meanwhile is remembered and BODY goes on to the end (so that what the
+# drivers record matches what the kernel did).  Returns the name of the first
+# signal held back, or undef; an error of BODY passes through.
+sub signals_deferred {
+	my ($body) = @_;
+	my $got;
+	local $SIG{INT} = sub { $got //= 'INT' };
+	local $SIG{TERM} = sub { $got //= 'TERM' };
+	local $SIG{HUP} = sub { $got //= 'HUP' };
+	$body->();
+	return $got;
+}
+
+sub signal_exit_code { my %c = (INT => 130, TERM => 143, HUP => 129); return $c{ $_[0] } // 1 }
 
 sub kill_children {
 	my @pids = keys %CHILDREN;
@@ -684,61 +702,255 @@ sub build_modules {
 
 # ---------------------------------------------------------------- tarball
 
-# Validate the member list of an update tarball before anything is
+# What an update holds (ksplice-ID/...) and what of it the drivers read:
+# the small files, the patch and the module files (ksplice-*.ko) are unpacked
+# and read; the rest (debug/ objects, modules/ of --build-modules) stays in
+# the tarball for post-mortem work and is never unpacked.  Limits on the
+# members (documented in ksplice-apply(8), LIMITS) are checked from the
+# tarball's listing, or from lstat of an unpacked directory, before a byte is
+# unpacked or read.
+use constant {
+	LIMIT_META    => 1 << 20,      # each small file (contents, utsname, ..., description, debug/changed)
+	LIMIT_PATCH   => 16 << 20,     # patch
+	LIMIT_MODULE  => 64 << 20,     # each ksplice-*.ko
+	LIMIT_OTHER   => 1 << 30,      # each other member (debug/ objects, modules/): never unpacked
+	LIMIT_USED    => 256 << 20,    # all the members that are unpacked
+	LIMIT_TOTAL   => 4 << 30,      # all the members
+	LIMIT_MEMBERS => 100_000,      # number of members
+};
+my @META_FILES = qw(contents utsname api-version timestamp sha256sums description debug/changed);
+my %META_FILE = map { $_ => 1 } @META_FILES;
+
+sub fmt_bytes {
+	my ($n) = @_;
+	return sprintf("%d GiB", $n >> 30) if $n >= 1 << 30 && !($n & ((1 << 30) - 1));
+	return sprintf("%d MiB", $n >> 20) if $n >= 1 << 20 && !($n & ((1 << 20) - 1));
+	return "$n bytes";
+}
+
+# The limit of a member (path below ksplice-ID/) and whether it is unpacked.
+sub member_limit {
+	my ($rel) = @_;
+	return (LIMIT_PATCH, 1) if $rel eq 'patch';
+	return (LIMIT_META, 1) if $META_FILE{$rel};
+	return (LIMIT_MODULE, 1) if $rel =~ m{^[^/]+\.ko$};
+	return (LIMIT_OTHER, 0);
+}
+
+# A checker of the members of one update, in order: each call names a member
+# (as the tarball lists it, or ksplice-ID/path for a directory), its type
+# ('-' regular file, 'd' directory, anything else refused) and its size.
+# Refuses (fatal, one line naming the member) a bad name, type or size, and
+# the member that takes the update over a total; returns (id, path below
+# ksplice-ID/ or '' for the directory itself, unpacked?).
+sub member_checker {
+	my ($update) = @_;
+	my ($count, $total, $used, $id) = (0, 0, 0, undef);
+	return sub {
+		my ($n, $type, $size) = @_;
+		my $refuse = sub { fatal("$update: refusing member '$n': $_[0]") };
+		$refuse->("not a regular file or directory") unless $type eq '-' || $type eq 'd';
+		$refuse->("absolute path") if $n =~ m{^/};
+		$refuse->("unsafe characters in name") unless $n =~ m{^[A-Za-z0-9._/+,=@-]+$};
+		my @c = grep { length } split m{/}, $n;
+		$refuse->("'..' in path") if grep { $_ eq '..' } @c;
+		@c = grep { $_ ne '.' } @c;
+		$refuse->("outside ksplice-<id>/") unless @c && $c[0] =~ /^ksplice-([a-z0-9]+)$/;
+		$id //= $1;
+		$refuse->("outside ksplice-$id/") if $1 ne $id;
+		$refuse->("more than " . LIMIT_MEMBERS . " members") if ++$count > LIMIT_MEMBERS;
+		my $rel = join '/', @c[1 .. $#c];
+		return ($id, $rel, 0) if $type eq 'd';
+		$refuse->("the update's own directory is not a directory") if $rel eq '';
+		my ($limit, $unpacked) = member_limit($rel);
+		$refuse->("too large ($size bytes; the limit is " . fmt_bytes($limit) . ")") if $size > $limit;
+		$total += $size;
+		$refuse->("the members of the update total more than " . fmt_bytes(LIMIT_TOTAL)) if $total > LIMIT_TOTAL;
+		if ($unpacked) {
+			$used += $size;
+			$refuse->("the members to unpack total more than " . fmt_bytes(LIMIT_USED)) if $used > LIMIT_USED;
+		}
+		return ($id, $rel, $unpacked);
+	};
+}
+
+# Run CMD and call LINE for each line of its standard output, as it comes;
+# an error (die) in LINE stops CMD (its process group) and is passed on.
+# Standard error goes to an anonymous file (nothing is left behind).
+# Returns (exit status, standard error).
+sub stream_lines {
+	my ($cmd, $line) = @_;
+	open(my $err, '+>', undef) or fatal("cannot create a temporary file: $!");
+	pipe(my $rd, my $wr) or fatal("pipe: $!");
+	my $pid = fork;
+	fatal("fork: $!") unless defined $pid;
+	if ($pid == 0) {
+		setpgid(0, 0);
+		$SIG{$_} = 'DEFAULT' for qw(INT TERM HUP);
+		close $rd;
+		open(STDIN, '<', '/dev/null') && open(STDOUT, '>&', $wr) && open(STDERR, '>&', $err)
+			&& exec { $cmd->[0] } @$cmd;
+		print STDERR "cannot run $cmd->[0]: $!\n";
+		_exit(127);
+	}
+	setpgid($pid, $pid);
+	$CHILDREN{$pid} = 1;
+	close $wr;
+	my $ok = eval {
+		while (1) {
+			my $l = <$rd>;
+			if (!defined $l) {
+				next if $! == EINTR;
+				last;
+			}
+			chomp $l;
+			$line->($l);
+		}
+		1;
+	};
+	my $e = $@;
+	kill 'TERM', -$pid unless $ok;
+	close $rd;
+	my $r;
+	do { $r = waitpid($pid, 0) } while ($r == -1 && $! == EINTR && exists $CHILDREN{$pid});
+	my $st = $?;
+	delete $CHILDREN{$pid};
+	die $e unless $ok;
+	seek($err, 0, 0);
+	my $text = do { local $/; <$err> } // '';
+	return ($r != $pid ? 127 : $st & 127 ? 128 + ($st & 127) : $st >> 8, $text);
+}
+
+# Check the members of an update tarball from its listing, before anything is
 # extracted: only regular files and directories, all below one directory
-# ksplice-ID/, no absolute names, no `..`, no links or devices.
+# ksplice-ID/, no absolute names, no `..`, no links, devices or fifos, and
+# within the limits.  The long listing is read as tar produces it, so a
+# member over a limit stops tar at its header.  Returns the id and the
+# members to unpack (names verbatim).
 sub check_tarball {
 	my ($file) = @_;
 	fatal("$file: no such file") unless -f $file;
 	# -P: list the names verbatim (without it tar hides a leading / or ../).
-	my ($rc, $names, $err) = capture_split('tar', '-P', '--quoting-style=escape', '-tzf', $file);
-	fatal("$file is not a valid update tarball (tar: " . first_line($err || $names) . ")") if $rc;
-	my ($rc2, $long, $err2) = capture_split('tar', '-P', '--quoting-style=escape', '-tzvf', $file);
-	fatal("$file is not a valid update tarball (tar: " . first_line($err2 || $long) . ")") if $rc2;
-	my @names = split /\n/, $names;
-	my @long = split /\n/, $long;
+	my @tar = ('tar', '-P', '--quoting-style=escape', '--numeric-owner');
+	my $check = member_checker($file);
+	my @long;
+	my ($rc, $err) = stream_lines([@tar, '-tzvf', $file], sub {
+		my ($l) = @_;
+		my ($mode, $owner, $size, $date, $time, $name) = split ' ', $l, 6;
+		$name //= '';
+		my $type = substr($mode // '?', 0, 1);
+		$name =~ s/ -> .*// if $type eq 'l';
+		$name =~ s/ link to .*// if $type eq 'h';
+		fatal("$file is not a valid update tarball (cannot read the listing line '$l')")
+			if ($type eq '-' || $type eq 'd') && !($size =~ /^\d+$/ && length $name);
+		$check->($name, $type, $size);
+		push @long, [$type, $size, $l];
+	});
+	fatal("$file is not a valid update tarball (tar: " . first_line($err) . ")") if $rc;
+	my @names;
+	($rc, $err) = stream_lines([@tar, '-tzf', $file], sub {
+		fatal("$file is not a valid update tarball (inconsistent listing)") if @names >= @long;
+		push @names, $_[0];
+	});
+	fatal("$file is not a valid update tarball (tar: " . first_line($err) . ")") if $rc;
 	fatal("$file is not a valid update tarball (inconsistent listing)") if @names != @long || !@names;
-	my $id;
+	# Again with the verbatim names: the limit of each member depends on its name.
+	$check = member_checker($file);
+	my ($id, @unpack);
 	for my $i (0 .. $#names) {
-		my $n = $names[$i];
-		my $type = substr($long[$i], 0, 1);
-		fatal("$file: refusing member '$n': not a regular file or directory") unless $type eq '-' || $type eq 'd';
-		fatal("$file: refusing member '$n': absolute path") if $n =~ m{^/};
-		fatal("$file: refusing member '$n': unsafe characters in name") unless $n =~ m{^[A-Za-z0-9._/+,=@-]+$};
-		my @c = grep { length } split m{/}, $n;
-		fatal("$file: refusing member '$n': '..' in path") if grep { $_ eq '..' } @c;
-		@c = grep { $_ ne '.' } @c;
-		fatal("$file: refusing member '$n': outside ksplice-<id>/") unless @c && $c[0] =~ /^ksplice-([a-z0-9]+)$/;
-		$id //= $1;
-		fatal("$file: refusing member '$n': outside ksplice-$id/") if $1 ne $id;
+		my ($type, $size, $l) = @{ $long[$i] };
+		fatal("$file is not a valid update tarball (inconsistent listing)") unless substr($l, -length($names[$i]) - 1) eq " $names[$i]";
+		my ($mid, $rel, $unpacked) = $check->($names[$i], $type, $size);
+		$id //= $mid;
+		push @unpack, $names[$i] if $unpacked;
 	}
-	return $id;
+	return ($id, \@unpack);
 }
 
 sub first_line { my ($s) = @_; $s //= ''; my ($l) = split /\n/, $s; return $l // '' }
 
-# Open an update (tarball or unpacked directory) into a private temp dir.
-# Returns { id, dir, contents => [...], utsname => {...}, ... }.
+# Every member of an unpacked update directory, checked like a tarball's
+# (lstat: a symbolic link is refused, never followed).  Returns the id and the
+# paths below the directory of the members to unpack.
+sub check_update_dir {
+	my ($update, $dir) = @_;
+	my $top = basename($dir);
+	my $check = member_checker($update);
+	my ($id, @unpack);
+	my $visit;
+	$visit = sub {
+		my ($rel) = @_;
+		my $path = length $rel ? "$dir/$rel" : $dir;
+		my @st = lstat $path or fatal("$update: cannot read member '$top/$rel': $!");
+		my $type = S_ISREG($st[2]) ? '-' : S_ISDIR($st[2]) ? 'd' : '?';
+		my ($mid, $r, $unpacked) = $check->(length $rel ? "$top/$rel" : $top, $type, $st[7]);
+		$id //= $mid;
+		push @unpack, $rel if $unpacked;
+		return unless $type eq 'd';
+		opendir(my $dh, $path) or fatal("$update: cannot read member '$top/$rel': $!");
+		my @e = sort grep { $_ ne '.' && $_ ne '..' } readdir $dh;
+		closedir $dh;
+		$visit->(length $rel ? "$rel/$_" : $_) for @e;
+	};
+	$visit->('');
+	undef $visit;
+	return ($id, \@unpack);
+}
+
+# Copy a member of an update directory into the private temp dir: opened
+# without following a symbolic link and without blocking on a fifo, and only
+# a regular file within its limit.
+sub copy_member {
+	my ($update, $from, $to, $name) = @_;
+	my ($limit) = member_limit($name =~ s{^[^/]+/}{}r);
+	sysopen(my $in, $from, O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
+		or fatal("$update: refusing member '$name': " . ($! == ELOOP ? "not a regular file or directory" : "$!"));
+	my @st = stat $in;
+	fatal("$update: refusing member '$name': not a regular file or directory") unless S_ISREG($st[2]);
+	fatal("$update: refusing member '$name': too large ($st[7] bytes; the limit is " . fmt_bytes($limit) . ")") if $st[7] > $limit;
+	binmode $in;
+	my $data = '';
+	while (1) {
+		my $r = sysread($in, $data, 1 << 20, length $data);
+		fatal("$update: cannot read member '$name': $!") unless defined $r;
+		last if $r == 0;
+		fatal("$update: refusing member '$name': too large (over " . fmt_bytes($limit) . ")") if length $data > $limit;
+	}
+	close $in;
+	mkdir_p(dirname($to));
+	sysopen(my $out, $to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600) or fatal("cannot write $to: $!");
+	binmode $out;
+	print $out $data or fatal("cannot write $to: $!");
+	close $out or fatal("cannot write $to: $!");
+}
+
+# Open an update (tarball or unpacked directory) into a private temp dir TMP:
+# the members the drivers read are unpacked (or, from a directory, copied)
+# into TMP/ksplice-ID/ after every member was checked.  Returns
+# { id, dir, contents => [...], utsname => {...}, ... }.
 sub open_update {
 	my ($update, $tmp) = @_;
+	my ($id, $unpack);
 	my $dir;
 	if (-d $update) {
-		$dir = abs_path($update);
+		my $src = abs_path($update);
+		fatal("$update: not an update (directory is not named ksplice-<id>)") unless basename($src) =~ /^ksplice-[a-z0-9]+$/;
+		($id, $unpack) = check_update_dir($update, $src);
+		$dir = "$tmp/ksplice-$id";
+		mkdir($dir, 0700) or fatal("cannot create $dir: $!");
+		copy_member($update, "$src/$_", "$dir/$_", "ksplice-$id/$_") for @$unpack;
 	} else {
-		my $id = check_tarball($update);
-		my $rc;
+		($id, $unpack) = check_tarball($update);
+		fatal("$update holds no ksplice-$id/ directory") unless @$unpack;
 		my ($rcx, $out) = capture('tar', '-xzf', $update, '-C', $tmp, '--no-same-owner',
-			'--no-same-permissions', '--no-overwrite-dir', '--delay-directory-restore');
+			'--no-same-permissions', '--no-overwrite-dir', '--delay-directory-restore', '--no-wildcards', @$unpack);
 		fatal("cannot unpack $update: " . first_line($out)) if $rcx;
 		$dir = "$tmp/ksplice-$id";
 		fatal("$update holds no ksplice-$id/ directory") unless -d $dir && !-l $dir;
-		my @links;
-		find({ no_chdir => 1, wanted => sub { push @links, $_ if -l $_ } }, $tmp);
-		fatal("$update: refusing symbolic links (@links)") if @links;
+		# What was unpacked is what was checked (no link, nothing larger).
+		check_update_dir($update, $dir);
 	}
-	my ($base) = basename($dir) =~ /^ksplice-([a-z0-9]+)$/
-		or fatal("$update: not an update (directory is not named ksplice-<id>)");
-	my $u = { id => $base, dir => $dir };
+	my $u = { id => $id, dir => $dir };
 	for my $f (qw(contents utsname api-version)) {
 		fatal("$update is not a valid update: $f missing") unless -f "$dir/$f" && !-l "$dir/$f";
 	}
@@ -747,29 +959,102 @@ sub open_update {
 	$u->{description} = -f "$dir/description" ? read_file("$dir/description") : '';
 	chomp $u->{description};
 	$u->{patch} = -f "$dir/patch" ? read_file("$dir/patch") : '';
-	my (@changes, $core);
-	for my $l (split /\n/, read_file("$dir/contents")) {
+	($u->{core}, $u->{changes}) = parse_contents(read_file("$dir/contents"), $id, "$update is not a valid update");
+	for my $f (module_files($u)) {
+		fatal("$update is not a valid update: $f missing") unless -f "$dir/$f" && !-l "$dir/$f";
+	}
+	return $u;
+}
+
+# Module names: a target is vmlinux or a module name.
+sub valid_target { return defined $_[0] && $_[0] =~ /^[A-Za-z0-9_,-]+$/ && length($_[0]) <= MODULE_NAME_MAX }
+
+# The records of a `contents` file of update ID.  Every module name and file
+# name must be exactly the one module_names derives from the id and the
+# target: nothing else is ever loaded or unloaded.  WHERE starts the messages.
+sub parse_contents {
+	my ($text, $id, $where) = @_;
+	my (@changes, $core, %tag);
+	for my $l (split /\n/, $text // '') {
 		my @f = split ' ', $l;
 		next unless @f;
-		if ($f[0] eq 'core' && @f == 3) {
+		if ($f[0] eq 'core' && @f == 3 && !$core) {
 			$core = { name => $f[1], file => $f[2] };
 		} elsif ($f[0] eq 'change' && @f == 6) {
 			push @changes, { target => $f[1], new => $f[2], new_file => $f[3], old => $f[4], old_file => $f[5] };
 		} else {
-			fatal("$update is not a valid update: bad contents record '$l'");
+			fatal("$where: bad contents record '$l'");
 		}
 	}
-	fatal("$update is not a valid update: no core record in contents") unless $core;
-	fatal("$update is not a valid update: core module is $core->{name}, expected ksplice_$base")
-		unless $core->{name} eq "ksplice_$base";
-	for my $m ($core, map { ({ file => $_->{new_file} }, { file => $_->{old_file} }) } @changes) {
-		fatal("$update is not a valid update: bad module file name '$m->{file}'") unless $m->{file} =~ /^[\w.,-]+\.ko$/;
-		my $p = "$dir/$m->{file}";
-		fatal("$update is not a valid update: $m->{file} missing") unless -f $p && !-l $p;
+	fatal("$where: no core record in contents") unless $core;
+	fatal("$where: core module is $core->{name}, expected ksplice_$id") unless $core->{name} eq "ksplice_$id";
+	fatal("$where: core module file is $core->{file}, expected ksplice-$id.ko") unless $core->{file} eq "ksplice-$id.ko";
+	for my $c (@changes) {
+		fatal("$where: bad target name '$c->{target}' in contents") unless valid_target($c->{target});
+		my $n = module_names($id, $c->{target});
+		fatal("$where: target $c->{target} named twice in contents (as $tag{$n->{new}})") if $tag{ $n->{new} };
+		$tag{ $n->{new} } = $c->{target};
+		for my $k (qw(new new_file old old_file)) {
+			fatal("$where: contents names $c->{$k} for target $c->{target}, expected $n->{$k}") unless $c->{$k} eq $n->{$k};
+		}
+		fatal("$where: module name $n->{new} is longer than " . MODULE_NAME_MAX . " characters")
+			if length($n->{new}) > MODULE_NAME_MAX;
 	}
-	$u->{core} = $core;
-	$u->{changes} = \@changes;
-	return $u;
+	return ($core, \@changes);
+}
+
+sub module_files {
+	my ($u) = @_;
+	return ($u->{core}{file}, map { ($_->{new_file}, $_->{old_file}) } @{ $u->{changes} });
+}
+
+# ---------------------------------------------------------------- digests
+
+# `sha256sums` of an update: one line per module file, "HEX  FILE" (the
+# format of sha256sum(1)), written by ksplice-create, checked by
+# ksplice-apply before anything is loaded.  This writer and this reader are
+# the only code that knows the format.
+sub sha256_file {
+	my ($f) = @_;
+	my $d = Digest::SHA->new(256);
+	open(my $fh, '<:raw', $f) or return undef;
+	$d->addfile($fh);
+	return $d->hexdigest;
+}
+
+sub write_digests {
+	my ($dir, @files) = @_;
+	my $s = '';
+	for my $f (sort @files) {
+		fatal("cannot record the digest of '$f': bad file name") unless $f =~ /^[\w.,+-]+$/;
+		my $h = sha256_file("$dir/$f") // fatal("cannot read $dir/$f: $!");
+		$s .= "$h  $f\n";
+	}
+	write_file("$dir/sha256sums", $s);
+}
+
+# Every module file of update U must have its digest in sha256sums and match
+# it; every file sha256sums names must match too.
+sub check_digests {
+	my ($u, $update) = @_;
+	my $f = "$u->{dir}/sha256sums";
+	fatal("$update is not a valid update: sha256sums missing") unless -f $f && !-l $f;
+	my %want;
+	for my $l (split /\n/, read_file($f) // '') {
+		my ($h, $name) = $l =~ /^([0-9a-f]{64})  ([\w.,+-]+)$/
+			or fatal("$update is not a valid update: bad sha256sums line '$l'");
+		fatal("$update is not a valid update: sha256sums names $name twice") if $want{$name};
+		$want{$name} = $h;
+	}
+	for my $m (module_files($u)) {
+		fatal("$update is not a valid update: no SHA-256 digest of $m in sha256sums") unless $want{$m};
+	}
+	for my $name (sort keys %want) {
+		my $p = "$u->{dir}/$name";
+		fatal("$update is not a valid update: sha256sums names $name, which the update does not hold") unless -f $p && !-l $p;
+		my $got = sha256_file($p) // fatal("cannot read $p: $!");
+		fatal("$update: $name does not match its SHA-256 digest in sha256sums (corrupted or altered)") if $got ne $want{$name};
+	}
 }
 
 # ---------------------------------------------------------------- sysfs
@@ -777,12 +1062,15 @@ sub open_update {
 sub sysfs_dir { my ($id) = @_; return sysfs_root() . "/module/ksplice_$id/ksplice" }
 sub module_loaded { my ($name) = @_; (my $n = $name) =~ tr/-/_/; return -d sysfs_root() . "/module/$n" }
 
+# (A signal held back by signals_deferred may interrupt the read: retried.)
 sub sysfs_read {
 	my ($id, $file) = @_;
-	my $s = read_file(sysfs_dir($id) . "/$file");
-	return undef unless defined $s;
-	chomp $s;
-	return $s;
+	for (1 .. 100) {
+		my $s = read_file(sysfs_dir($id) . "/$file");
+		if (defined $s) { chomp $s; return $s }
+		last unless $! == EINTR;
+	}
+	return undef;
 }
 
 sub sysfs_write {
@@ -818,7 +1106,108 @@ sub rmmod {
 	return $rc ? (first_line($out) || "rmmod exited with $rc") : undef;
 }
 
+# ---------------------------------------------------------------- saved state
+
+# STATE (/var/run/ksplice) holds `lock` and updates/ID/ per applied update;
+# every directory is created 0700 and every file 0600, whatever the umask.
+# A record is written whole in updates/.ID.new and renamed into place.
 sub update_state_dir { my ($id) = @_; return state_dir() . "/updates/$id" }
+
+# A private directory of the state: created 0700, or an existing one checked
+# (a real directory, ours) and set to 0700.
+sub private_dir {
+	my ($d) = @_;
+	if (!lstat $d) {
+		make_path(dirname($d)) unless -d dirname($d);
+		mkdir($d, 0700) or -d $d or fatal("cannot create $d: $!");
+	}
+	my @st = lstat $d;
+	fatal("$d is not a directory") unless @st && S_ISDIR($st[2]);
+	fatal("$d belongs to uid $st[4], not to uid $>") if $st[4] != $>;
+	chmod(0700, $d) or fatal("cannot chmod $d: $!") if S_IMODE($st[2]) != 0700;
+}
+
+# Write FILE (new, 0600) with TEXT.
+sub write_private {
+	my ($f, $s) = @_;
+	sysopen(my $fh, $f, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600) or fatal("cannot write $f: $!");
+	chmod 0600, $fh;
+	print $fh $s or fatal("cannot write $f: $!");
+	close $fh or fatal("cannot write $f: $!");
+}
+
+# Serialise ksplice-apply and ksplice-undo: an exclusive flock(2) of
+# STATE/lock, held until the driver exits.  A run that finds the lock taken
+# waits up to KSPLICE_LOCK_TIMEOUT seconds (default 30), then gives up.
+# Leftovers of a run killed while it recorded an update are then settled.
+our $STATE_LOCK;
+sub lock_state {
+	my $d = state_dir();
+	private_dir($d);
+	private_dir("$d/updates");
+	my $f = "$d/lock";
+	sysopen(my $fh, $f, O_RDWR | O_CREAT | O_NOFOLLOW, 0600) or fatal("cannot open the lock file $f: $!");
+	chmod 0600, $fh;
+	if (!flock($fh, LOCK_EX | LOCK_NB)) {
+		my $timeout = $ENV{KSPLICE_LOCK_TIMEOUT} // 30;
+		$timeout = 30 unless $timeout =~ /^\d+(\.\d+)?$/;
+		info("Waiting for another ksplice-apply or ksplice-undo to finish (lock $f)");
+		STDOUT->flush;
+		my $deadline = time + $timeout;
+		until (flock($fh, LOCK_EX | LOCK_NB)) {
+			fatal("another ksplice-apply or ksplice-undo is running (lock $f still held after $timeout s); try again later")
+				if time >= $deadline;
+			sleep 0.1;
+		}
+	}
+	$STATE_LOCK = $fh;
+	reconcile_state();
+	return $fh;
+}
+
+# updates/.ID.new is a record being written (complete once it holds
+# applied-at, written last) and updates/.ID.old one being replaced.  A
+# complete one whose update the kernel holds applied, without a record,
+# becomes the record; the others go.
+sub reconcile_state {
+	my $u = state_dir() . "/updates";
+	opendir(my $dh, $u) or return;
+	my @e = sort grep { /^\.[a-z0-9]+\.(new|old)$/ } readdir $dh;
+	closedir $dh;
+	for my $e ((grep { /new$/ } @e), (grep { /old$/ } @e)) {
+		my ($id, $kind) = $e =~ /^\.([a-z0-9]+)\.(new|old)$/;
+		if ($kind eq 'new' && -f "$u/$e/applied-at" && !-e "$u/$id" && (sysfs_read($id, 'stage') // '') eq 'applied') {
+			rename("$u/$e", "$u/$id") and next;
+		}
+		remove_tree("$u/$e");
+	}
+}
+
+# Write the record of update ID (FILES: name => text) as updates/.ID.new;
+# returns its path, for commit_record.
+sub prepare_record {
+	my ($id, $files) = @_;
+	my $p = state_dir() . "/updates/.$id.new";
+	remove_tree($p) if -e $p || -l $p;
+	mkdir($p, 0700) or fatal("cannot create $p: $!");
+	chmod 0700, $p;
+	write_private("$p/$_", $files->{$_}) for sort grep { $_ ne 'applied-at' } keys %$files;
+	write_private("$p/applied-at", $files->{'applied-at'} // sprintf("%.6f\n", time));
+	return $p;
+}
+
+# Put a prepared record in place of updates/ID (replacing a stale one).
+sub commit_record {
+	my ($id, $p) = @_;
+	my $d = update_state_dir($id);
+	my $old = state_dir() . "/updates/.$id.old";
+	if (-e $d || -l $d) {
+		remove_tree($old) if -e $old;
+		rename($d, $old) or fatal("cannot replace $d: $!");
+	}
+	rename($p, $d) or fatal("cannot rename $p to $d: $!");
+	remove_tree($old) if -e $old;
+}
 
 sub saved_updates {
 	my $d = state_dir() . "/updates";
