@@ -48,7 +48,9 @@ install: all
 	install -m 755 $(USER_DRIVERS) $(BINDIR)/
 	install -m 755 $(ROOT_DRIVERS) $(SBINDIR)/
 	install -m 755 objmanip/objmanip $(LIBEXECDIR)/
-	install -m 644 Ksplice.pm KspliceIncludes.pm Makefile.ksplice $(DATADIR)/
+	install -m 644 Ksplice.pm KspliceIncludes.pm KspliceProfile.pm Makefile.ksplice $(DATADIR)/
+	for p in profiles/*/; do install -d $(DATADIR)/$$p && install -m 644 $$p* $(DATADIR)/$$p; done
+	install -m 644 profiles/default profiles/README $(DATADIR)/profiles/
 	install -m 755 ksplice-obj.pl $(DATADIR)/
 	install -m 644 $(wildcard kmodsrc/*.c kmodsrc/*.h kmodsrc/*.lds kmodsrc/Makefile kmodsrc/Kbuild) $(DATADIR)/kmodsrc/
 	install -m 644 $(MANPAGES) $(MANDIR)/

@@ -46,10 +46,66 @@ sub put_status {
 	Ksplice::write_file($f, "$status $target\n$msg");
 }
 
+# Where kbuild defers objtool to the vmlinux.o link (IBT, clang LTO), the
+# objects it leaves lack what the running kernel's code went through:
+# __pfx_ padding symbols, return/call/retpoline sites, ORC, jump labels
+# turned into NOPs.  The objtool arguments of that link, from the tree's own
+# kbuild, or () when kbuild runs objtool on each object itself.
+sub deferred_objtool_args {
+	my ($objtree, $work) = @_;
+	my $mk = "$work/objtool-args.mk";
+	Ksplice::mkdir_p($work);
+	Ksplice::write_file($mk, <<'EOM');
+include include/config/auto.conf
+srctree := $(KSPLICE_SRCTREE)
+objtree := .
+src := .
+obj := .
+include $(srctree)/scripts/Kbuild.include
+include $(srctree)/scripts/Makefile.lib
+ksplice-objtool-args:
+	@echo $(if $(delay-objtool),$(objtool-args-y) --link)
+EOM
+	# an O= object tree links its source tree as `source`
+	my $srctree = -f "$objtree/scripts/Makefile.lib" ? $objtree : "$objtree/source";
+	my ($rc, $out, $err) = Ksplice::capture_split('make', '-s', '-C', $objtree, '-f', $mk,
+		"KSPLICE_SRCTREE=$srctree", 'ksplice-objtool-args');
+	return () if $rc;	# an older kbuild without these variables: no deferral
+	chomp $out;
+	return split ' ', $out;
+}
+
+# Objects of single-object modules went through objtool already (they have
+# __pfx_ symbols); every other object needs the deferred pass.
+sub objtool_done {
+	my ($obj) = @_;
+	my ($rc, $out) = Ksplice::capture('readelf', '-sW', $obj);
+	return $out =~ /\s__pfx_\S+$/m;
+}
+
+# Copies of pre and post objects under WORK/objtool, through the deferred
+# objtool pass; returns the directory to run objmanip in (same relative names).
+sub objtool_copies {
+	my ($objtree, $work, $o, $args) = @_;
+	my $dir = "$work/objtool";
+	my $objtool = "$objtree/tools/objtool/objtool";
+	Ksplice::fatal("$objtool missing: the tree has no objtool (run make modules_prepare)") unless -x $objtool;
+	for my $f ($o, "$o.KSPLICE_pre") {
+		my $copy = "$dir/$f";
+		Ksplice::mkdir_p(dirname($copy));
+		Ksplice::copy_preserve("$objtree/$f", $copy);
+		next if objtool_done($copy);
+		my ($rc, $out) = Ksplice::capture($objtool, @$args, $copy);
+		Ksplice::fatal("objtool failed on $f: $out") if $rc;
+	}
+	return $dir;
+}
+
 sub diff {
 	my ($objtree, $work, $id, @objs) = @_;
 	my $objmanip = Ksplice::objmanip_path();
 	my $fail = 0;
+	my @objtool = deferred_objtool_args($objtree, $work);
 	for my $o (@objs) {
 		my $post = "$objtree/$o";
 		my $pre = "$post.KSPLICE_pre";
@@ -76,8 +132,9 @@ sub diff {
 		}
 		my $out = "$work/objs/$o";
 		Ksplice::mkdir_p(dirname($out));
+		my $dir = @objtool ? objtool_copies($objtree, $work, $o, \@objtool) : $objtree;
 		my $rc = Ksplice::run(cmd => [$objmanip, $o, "$out.new", 'keep-new-code', "$o.KSPLICE_pre", $id],
-			dir => $objtree, stdout => "$out.new.log", stderr => "$out.new.err");
+			dir => $dir, stdout => "$out.new.log", stderr => "$out.new.err");
 		my $log = Ksplice::read_file("$out.new.log") // '';
 		my $err = Ksplice::read_file("$out.new.err") // '';
 		print $log;
@@ -87,7 +144,7 @@ sub diff {
 		}
 		if ($rc == 0) {
 			$rc = Ksplice::run(cmd => [$objmanip, "$o.KSPLICE_pre", "$out.old", 'keep-old-code'],
-				dir => $objtree, stdout => "$out.old.log", stderr => "$out.old.err");
+				dir => $dir, stdout => "$out.old.log", stderr => "$out.old.err");
 			$err = Ksplice::read_file("$out.old.err") // '';
 		}
 		if ($rc == 0) {
