@@ -13,7 +13,7 @@
 #include <linux/slab.h>
 #include <linux/stop_machine.h>
 #include <linux/uaccess.h>
-#include <asm/unaligned.h>
+#include "ksplice-compat.h"
 #include "ksplice.h"
 
 #define KSPLICE_TRIES		5
@@ -190,7 +190,7 @@ void ksplice_free_matching(void)
 	struct ksplice_change *c;
 
 	list_for_each_entry(c, &ksplice_update.changes, list) {
-		kfree(c->matches);
+		kvfree(c->matches);
 		c->matches = NULL;
 		c->nr_matches = 0;
 	}
@@ -272,11 +272,14 @@ static int reserve_jumps(int n)
 	struct ksplice_change **jc;
 	int want = u->nr_jumps + max(n, 1);
 
-	j = krealloc(u->jumps, want * sizeof(*j), GFP_KERNEL | __GFP_ZERO);
+	/* @n comes from the update: too many is a failure, not a warning. */
+	j = krealloc_array(u->jumps, want, sizeof(*j),
+			   GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
 	if (!j)
 		return KSPLICE_OUT_OF_MEMORY;
 	u->jumps = j;
-	jc = krealloc(u->jump_change, want * sizeof(*jc), GFP_KERNEL);
+	jc = krealloc_array(u->jump_change, want, sizeof(*jc),
+			    GFP_KERNEL | __GFP_NOWARN);
 	if (!jc)
 		return KSPLICE_OUT_OF_MEMORY;
 	u->jump_change = jc;
@@ -284,12 +287,79 @@ static int reserve_jumps(int n)
 	return KSPLICE_OK;
 }
 
-/* Plan the jumps of @c, after those already planned. */
+void ksplice_free_pieces(struct ksplice_change *c)
+{
+	kvfree(c->pieces);
+	c->pieces = NULL;
+	c->nr_pieces = 0;
+}
+
+/* Forget the jumps and pieces of every change (none is applied). */
+void ksplice_free_plan(void)
+{
+	struct ksplice_update *u = &ksplice_update;
+	struct ksplice_change *c;
+
+	kfree(u->jumps);
+	kfree(u->jump_change);
+	u->jumps = NULL;
+	u->jump_change = NULL;
+	u->nr_jumps = 0;
+	list_for_each_entry(c, &u->changes, list)
+		ksplice_free_pieces(c);
+}
+
+static bool is_jumped(int first, unsigned long addr)
+{
+	struct ksplice_update *u = &ksplice_update;
+	int i;
+
+	for (i = first; i < u->nr_jumps; i++)
+		if (u->jumps[i].old_addr == addr)
+			return true;
+	return false;
+}
+
+/*
+ * The matched code of @c that no jump covers: the .cold and .part pieces
+ * of the replaced functions.  A thread in one of them returns into the
+ * replaced function, so the stack check treats them as part of it; the
+ * jumps [@first, nr_jumps) are those of @c.
+ */
+static int record_pieces(struct ksplice_change *c, int first)
+{
+	const struct ksplice_match *m;
+	struct ksplice_piece *pc;
+	int n = 0;
+
+	ksplice_free_pieces(c);
+	c->pieces = kvcalloc(c->nr_matches, sizeof(*c->pieces), GFP_KERNEL);
+	if (c->nr_matches && !c->pieces)
+		return KSPLICE_OUT_OF_MEMORY;
+	for (m = c->matches; m < c->matches + c->nr_matches; m++) {
+		if (!(m->sect->flags & KSPLICE_SECT_TEXT) ||
+		    is_jumped(first, m->run))
+			continue;
+		pc = &c->pieces[n++];
+		pc->addr = m->run;
+		pc->size = m->sect->size;
+		pc->prev = m->code != m->run ? m->code : 0;
+		strscpy(pc->name,
+			ksplice_sym_name((void *)(unsigned long)m->sect->symbol),
+			sizeof(pc->name));
+		ksplice_debug("%s: piece of a replaced function at %lx (%lu bytes)\n",
+			      pc->name, pc->addr, pc->size);
+	}
+	c->nr_pieces = n;
+	return KSPLICE_OK;
+}
+
+/* Plan the jumps of @c, after those already planned, and note its pieces. */
 int ksplice_plan_change_jumps(struct ksplice_change *c)
 {
 	struct ksplice_update *u = &ksplice_update;
 	const struct ksplice_patch *p;
-	int i, ret;
+	int first = u->nr_jumps, i, ret;
 
 	ret = reserve_jumps(c->new->patches_end - c->new->patches);
 	if (ret != KSPLICE_OK)
@@ -310,7 +380,7 @@ int ksplice_plan_change_jumps(struct ksplice_change *c)
 		}
 		u->jump_change[u->nr_jumps++] = c;
 	}
-	return KSPLICE_OK;
+	return record_pieces(c, first);
 }
 
 static int plan_jumps(void)
@@ -354,11 +424,19 @@ int ksplice_match_and_relocate(struct ksplice_change *c)
 
 int ksplice_prepare_change(struct ksplice_change *c)
 {
+	int ret;
+
 	c->skipped = false;
 	if (!c->new) {
 		ksplice_debug("%s: old code without new code\n", c->target);
 		return KSPLICE_UNEXPECTED;
 	}
+	/* Skipped changes too: they are used when their target loads. */
+	ret = ksplice_check_part(c->new);
+	if (ret == KSPLICE_OK && c->old)
+		ret = ksplice_check_part(c->old);
+	if (ret != KSPLICE_OK)
+		return ret;
 	if (strcmp(c->target, "vmlinux")) {
 		c->target_mod = ksplice_get_target(c->target);
 		if (!c->target_mod) {
@@ -382,11 +460,12 @@ static int build_ranges(struct ksplice_stop *st)
 	struct ksplice_update *u = &ksplice_update;
 	struct ksplice_range *r;
 	struct ksplice_change *c;
-	int n = 0, nr_changes = 0, i;
+	const struct ksplice_piece *pc;
+	int n = 0, max = 2 * u->nr_jumps + 1, i;
 
 	list_for_each_entry(c, &u->changes, list)
-		nr_changes++;
-	r = kcalloc(2 * u->nr_jumps + nr_changes + 1, sizeof(*r), GFP_KERNEL);
+		max += 1 + 2 * c->nr_pieces;
+	r = kvcalloc(max, sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return KSPLICE_OUT_OF_MEMORY;
 	for (i = 0; i < u->nr_jumps; i++) {
@@ -398,17 +477,28 @@ static int build_ranges(struct ksplice_stop *st)
 			r[n++] = (struct ksplice_range){ j->prev_addr,
 				j->prev_addr + j->prev_size, j->name };
 	}
+	/* The .cold/.part pieces, for undo as well: the original is restored. */
+	list_for_each_entry(c, &u->changes, list) {
+		if (c->skipped)
+			continue;
+		for (pc = c->pieces; pc < c->pieces + c->nr_pieces; pc++) {
+			r[n++] = (struct ksplice_range){ pc->addr,
+				pc->addr + pc->size, pc->name };
+			if (pc->prev)
+				r[n++] = (struct ksplice_range){ pc->prev,
+					pc->prev + pc->size, pc->name };
+		}
+	}
 	/* Undo unloads the new code: nothing may still return into it. */
 	if (st->reverse) {
 		list_for_each_entry(c, &u->changes, list) {
 			struct module *m = c->new ? c->new->mod : NULL;
+			unsigned long base, size;
 
 			if (c->skipped || !m)
 				continue;
-			r[n++] = (struct ksplice_range){
-				(unsigned long)m->core_layout.base,
-				(unsigned long)m->core_layout.base +
-				m->core_layout.text_size, NULL };
+			ksplice_module_text(m, &base, &size);
+			r[n++] = (struct ksplice_range){ base, base + size, NULL };
 		}
 	}
 	st->ranges = r;
@@ -505,8 +595,9 @@ fail_hooks:
 	put_new_modules();
 out:
 	release_targets();
+	ksplice_free_plan();
 out_free:
-	kfree(st.ranges);
+	kvfree(st.ranges);
 	/* Matching results are not needed once the jumps are planned. */
 	ksplice_free_matching();
 	return ret;
@@ -525,7 +616,7 @@ int ksplice_reverse(void)
 	if (ret != KSPLICE_OK)
 		goto fail;
 	ret = run_stopped(&st);
-	kfree(st.ranges);
+	kvfree(st.ranges);
 	if (ret != KSPLICE_OK)
 		goto fail;
 	ksplice_call_hooks(KSPLICE_HOOK_POST_REVERSE);

@@ -39,4 +39,34 @@ static inline void ksplice_module_text(const struct module *m,
 #endif
 }
 
+/*
+ * The end of the block of @m's memory that holds @addr (its code only if
+ * @text), or 0.  The init part does not count: it is freed after init.
+ * 6.4 split a module's memory into blocks by type; before, one block held
+ * code, then data.
+ */
+static inline unsigned long ksplice_module_block_end(const struct module *m,
+						     unsigned long addr,
+						     bool text)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+	for_each_mod_mem_type(type) {
+		const struct module_memory *mem = &m->mem[type];
+		unsigned long base = (unsigned long)mem->base;
+
+		if (mod_mem_type_is_init(type) || (text && type != MOD_TEXT))
+			continue;
+		if (addr >= base && addr - base < mem->size)
+			return base + mem->size;
+	}
+	return 0;
+#else
+	unsigned long base = (unsigned long)m->core_layout.base;
+	unsigned long size = text ? m->core_layout.text_size :
+		m->core_layout.size;
+
+	return addr >= base && addr - base < size ? base + size : 0;
+#endif
+}
+
 #endif

@@ -116,7 +116,8 @@ void ksplice_unregister_part(struct ksplice_mod_change_part *part)
 			c->old = NULL;
 		if (!c->new && !c->old) {
 			list_del(&c->list);
-			kfree(c->matches);
+			kvfree(c->matches);
+			ksplice_free_pieces(c);
 			kfree(c);
 		}
 	}
@@ -166,11 +167,7 @@ static ssize_t stage_store(struct kobject *kobj, struct kobj_attribute *attr,
 			ret = -EBUSY;
 			goto out;
 		}
-		kfree(u->jumps);
-		kfree(u->jump_change);
-		u->jumps = NULL;
-		u->jump_change = NULL;
-		u->nr_jumps = 0;
+		ksplice_free_plan();
 		ksplice_labels_free();
 		ksplice_shadow_free_all();
 	} else {
@@ -253,7 +250,8 @@ KSPLICE_NS_ATTR(stop_machine_ns, stop_ns);
 
 static struct kobj_attribute stage_attr = __ATTR_RW_MODE(stage, 0600);
 static struct kobj_attribute abort_cause_attr = __ATTR_RO(abort_cause);
-static struct kobj_attribute conflicts_attr = __ATTR_RO(conflicts);
+/* Task names and pids of other users' threads: for root only. */
+static struct kobj_attribute conflicts_attr = __ATTR_RO_MODE(conflicts, 0400);
 static struct kobj_attribute debug_attr = __ATTR_RW_MODE(debug, 0600);
 static struct kobj_attribute partial_attr = __ATTR_RW_MODE(partial, 0600);
 
@@ -328,8 +326,7 @@ static void __exit ksplice_core_exit(void)
 	kobject_put(ksplice_kobj);
 	ksplice_labels_free();
 	ksplice_shadow_free_all();
-	kfree(ksplice_update.jumps);
-	kfree(ksplice_update.jump_change);
+	ksplice_free_plan();
 	kfree(ksplice_update.conflicts);
 	ksplice_debug_exit();
 }

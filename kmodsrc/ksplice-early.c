@@ -42,17 +42,23 @@ static int early_notify(struct notifier_block *nb, unsigned long action,
 {
 	struct module *mod = data;
 	char target[MODULE_NAME_LEN];
-	const struct ksplice_reloc *start, *end;
+	struct ksplice_mod_change_part part = { .mod = mod };
 	int ret;
 
 	if (action != MODULE_STATE_COMING ||
 	    !our_new_module(mod->name, target, sizeof(target)))
 		return NOTIFY_DONE;
-	start = (void *)mod_symbol(mod, "__ksplice_relocs");
-	end = (void *)mod_symbol(mod, "__ksplice_relocs_end");
-	if (!start || !end || start >= end)
+	part.relocs = (void *)mod_symbol(mod, "__ksplice_relocs");
+	part.relocs_end = (void *)mod_symbol(mod, "__ksplice_relocs_end");
+	if (!part.relocs || !part.relocs_end || part.relocs >= part.relocs_end)
 		return NOTIFY_DONE;
-	ret = ksplice_write_reloc_table(mod, target, start, end, true);
+	/* The loader has not registered its part yet: what it will say. */
+	part.symbols = (void *)mod_symbol(mod, "__ksplice_symbols");
+	part.symbols_end = (void *)mod_symbol(mod, "__ksplice_symbols_end");
+	ret = ksplice_check_relocs(&part);
+	if (ret == KSPLICE_OK)
+		ret = ksplice_write_reloc_table(mod, target, part.relocs,
+						part.relocs_end, true);
 	if (ret == KSPLICE_OK)
 		return NOTIFY_OK;
 	pr_err("ksplice: %s: cannot resolve its static keys/calls (see debugfs ksplice_%s)\n",

@@ -79,6 +79,7 @@ static int late_apply(struct ksplice_change *c, struct module *mod)
 		c->late = true;	/* new code now held like an applied one */
 	} else {
 		u->nr_jumps = first;
+		ksplice_free_pieces(c);
 		c->skipped = true;
 		c->target_mod = NULL;
 		module_put(mod);
@@ -100,6 +101,7 @@ static void late_gone(struct ksplice_change *c)
 		u->jump_change[n++] = u->jump_change[i];
 	}
 	u->nr_jumps = n;
+	ksplice_free_pieces(c);
 	c->target_mod = NULL;	/* its reference went with it */
 	c->skipped = true;
 	c->late = false;

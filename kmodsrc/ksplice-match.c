@@ -14,7 +14,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/elf.h>
-#include <asm/unaligned.h>
+#include "ksplice-compat.h"
 #include "ksplice.h"
 
 static const u8 nop5[KSPLICE_FENTRY_LEN] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
@@ -67,7 +67,7 @@ static int label_bind(const char *name, unsigned long addr,
 			      name, addr, l->addr);
 		return 1;
 	}
-	l = kmalloc(sizeof(*l) + strlen(name) + 1, GFP_KERNEL);
+	l = kmalloc(struct_size(l, name, strlen(name) + 1), GFP_KERNEL);
 	if (!l)
 		return -ENOMEM;
 	strcpy(l->name, name);
@@ -183,19 +183,22 @@ static bool reloc_target(const struct ksplice_reloc *r, const u8 *field,
 	return true;
 }
 
-/* A string literal is matched by content at the address the code uses. */
+/*
+ * A string literal is matched by content at the address the code uses, a
+ * piece at a time: the literal's length comes from the update.
+ */
 static bool string_ok(const char *want, unsigned long S)
 {
-	size_t len = strlen(want) + 1;
-	char *buf = kmalloc(len, GFP_KERNEL);
-	bool ok;
+	size_t len = strlen(want) + 1, n;
+	char buf[64];
 
-	if (!buf)
-		return false;
-	ok = !copy_from_kernel_nofault(buf, (void *)S, len) &&
-		!memcmp(buf, want, len);
-	kfree(buf);
-	return ok;
+	for (; len; len -= n, want += n, S += n) {
+		n = min(len, sizeof(buf));
+		if (copy_from_kernel_nofault(buf, (void *)S, n) ||
+		    memcmp(buf, want, n))
+			return false;
+	}
+	return true;
 }
 
 #define RELOC_IN(r, s) ((r)->blank_addr >= (s)->address && \
@@ -229,15 +232,10 @@ static int match_at(struct ksplice_change *c, const struct ksplice_section *s,
 		goto out;
 	}
 
+	/* ksplice_check_part() proved that each window fits its section. */
 	for_each_table(sp, old->specials, old->specials_end) {
 		if (sp->sect != s->address)
 			continue;
-		if (sp->offset + sp->len > size) {
-			ksplice_debug("%s: %s window +%x/%u outside section\n",
-				      name, special_name(sp->kind), sp->offset,
-				      sp->len);
-			goto out;
-		}
 		if (!special_ok(sp, run + sp->offset)) {
 			ksplice_debug("%s @%lx: bad %s site at offset 0x%x\n",
 				      name, code, special_name(sp->kind),
@@ -414,11 +412,12 @@ int ksplice_match_change(struct ksplice_change *c)
 
 	if (!first || n <= 0)
 		return KSPLICE_OK;
-	cands = kcalloc(n, sizeof(*cands), GFP_KERNEL);
-	state = kcalloc(n, sizeof(*state), GFP_KERNEL);
-	kfree(c->matches);
+	/* As many as the old code module holds records: kv, not k. */
+	cands = kvcalloc(n, sizeof(*cands), GFP_KERNEL);
+	state = kvcalloc(n, sizeof(*state), GFP_KERNEL);
+	kvfree(c->matches);
 	c->nr_matches = 0;
-	c->matches = kcalloc(n, sizeof(*c->matches), GFP_KERNEL);
+	c->matches = kvcalloc(n, sizeof(*c->matches), GFP_KERNEL);
 	if (!cands || !state || !c->matches) {
 		ret = KSPLICE_OUT_OF_MEMORY;
 		goto out;
@@ -516,8 +515,8 @@ out:
 	if (cands)
 		for (i = 0; i < n; i++)
 			ksplice_cands_free(&cands[i]);
-	kfree(cands);
-	kfree(state);
+	kvfree(cands);
+	kvfree(state);
 	return ret;
 }
 

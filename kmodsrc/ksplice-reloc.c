@@ -12,7 +12,7 @@
 #include <linux/string.h>
 #include <linux/static_call.h>
 #include <linux/uaccess.h>
-#include <asm/unaligned.h>
+#include "ksplice-compat.h"
 #include "ksplice.h"
 
 /* Symbols the engine itself provides to replacement code (ksplice-patch.h). */
@@ -166,7 +166,8 @@ bool ksplice_reloc_is_early(const struct module *mod,
 
 /*
  * Write the relocations of [@start, @end) of the new code module @mod for
- * @target: the early ones only (@early) or all the others.
+ * @target: the early ones only (@early) or all the others.  The table
+ * passed ksplice_check_relocs(): every field lies in @mod.
  */
 int ksplice_write_reloc_table(struct module *mod, const char *target,
 			      const struct ksplice_reloc *start,
@@ -178,7 +179,7 @@ int ksplice_write_reloc_table(struct module *mod, const char *target,
 
 	if (!start || start >= end)
 		return KSPLICE_OK;
-	vals = kcalloc(end - start, sizeof(*vals), GFP_KERNEL);
+	vals = kvcalloc(end - start, sizeof(*vals), GFP_KERNEL);
 	if (!vals)
 		return KSPLICE_OUT_OF_MEMORY;
 
@@ -192,12 +193,6 @@ int ksplice_write_reloc_table(struct module *mod, const char *target,
 
 		if (ksplice_reloc_is_early(mod, r) != early)
 			continue;
-		if (r->size != 4 && r->size != 8) {
-			ksplice_debug("reloc at %llx: size %u\n", r->blank_addr,
-				      r->size);
-			ret = KSPLICE_UNEXPECTED;
-			goto out;
-		}
 		if (!canary_ok(r)) {
 			ksplice_debug("reloc at %llx (+0x%x, %s): field does not hold the canary\n",
 				      r->blank_addr, r->blank_offset,
@@ -225,7 +220,7 @@ int ksplice_write_reloc_table(struct module *mod, const char *target,
 					  &vals[i], r->size);
 	mutex_unlock(ksplice_text_mutex);
 out:
-	kfree(vals);
+	kvfree(vals);
 	return ret;
 }
 

@@ -47,18 +47,26 @@ void *ksplice_shadow_get(const void *obj, unsigned long id)
 	return s ? s->data : NULL;
 }
 
-/* Zeroed shadow data of @size bytes for (@obj, @id); existing data wins. */
+/*
+ * Zeroed shadow data of @size bytes for (@obj, @id); existing data wins.
+ * NULL when there is no memory or @size is more than kmalloc can give:
+ * struct_size() saturates on overflow, so a huge @size cannot wrap into a
+ * small allocation, and it is refused before kmalloc would warn about it.
+ */
 void *ksplice_shadow_alloc(const void *obj, unsigned long id, size_t size,
 			   gfp_t gfp)
 {
 	struct ksplice_shadow *s, *n;
 	unsigned long flags;
+	size_t bytes = struct_size(n, data, size);
 	void *data;
 
 	data = ksplice_shadow_get(obj, id);
 	if (data)
 		return data;
-	n = kzalloc(sizeof(*n) + size, gfp);
+	if (bytes > KMALLOC_MAX_SIZE)
+		return NULL;
+	n = kzalloc(bytes, gfp);
 	if (!n)
 		return NULL;
 	n->obj = obj;

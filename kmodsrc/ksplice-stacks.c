@@ -156,24 +156,43 @@ static bool proof_holds(const struct ksplice_proof *pf,
 	return pf && pf->proven && task_switches(t) == pf->switches;
 }
 
-/* Put every thread in the table, as many as it may hold. */
+/* Put @t in the table; false (overflow set) when it does not fit. */
+static bool collect_one(struct ksplice_stack_check *sc, int max,
+			struct task_struct *t)
+{
+	/*
+	 * The probe may have added it already.  A thread that does not fit
+	 * sets the overflow flag: every thread is visited inside then.
+	 */
+	if (sc->nr_tasks == max || !ksplice_threads_add(&sc->threads, t)) {
+		WRITE_ONCE(sc->threads.overflow, true);
+		return false;
+	}
+	sc->nr_tasks++;
+	return true;
+}
+
+/*
+ * Put every thread in the table, as many as it may hold.  The idle threads
+ * (swapper/N) are on no thread list, yet each has a stack of its own: the
+ * idle loop, switched out or interrupted, which may return into a replaced
+ * function (do_idle, schedule_idle, a cpuidle driver...).  They never exit.
+ */
 static void collect_threads(struct ksplice_stack_check *sc, int max)
 {
 	struct task_struct *g, *t;
+	int cpu;
 
 	rcu_read_lock();
-	for_each_process_thread(g, t) {
-		/*
-		 * The probe may have added it already.  A thread that does
-		 * not fit sets the overflow flag: every thread is visited
-		 * inside then.
-		 */
-		if (sc->nr_tasks == max || !ksplice_threads_add(&sc->threads, t)) {
-			WRITE_ONCE(sc->threads.overflow, true);
-			break;
-		}
-		sc->nr_tasks++;
+	for_each_possible_cpu(cpu) {
+		t = ksplice_idle_task(cpu);
+		if (t && !collect_one(sc, max, t))
+			goto out;
 	}
+	for_each_process_thread(g, t)
+		if (!collect_one(sc, max, t))
+			break;
+out:
 	rcu_read_unlock();
 }
 
@@ -249,6 +268,7 @@ void ksplice_stacks_precheck(struct ksplice_stack_check *sc)
 	for_each_process_thread(g, t)
 		n++;
 	rcu_read_unlock();
+	n += num_possible_cpus();
 	/* Room for the threads created while we count and collect. */
 	max = n + n / 8 + 64;
 	if (ksplice_threads_init(th, max)) {
@@ -317,6 +337,8 @@ static bool stopped_task_busy(struct ksplice_stack_check *sc,
 	if (!task_stack_page(t) || !refcount_read(&t->stack_refcount))
 		return false;
 	sc->checked++;
+	if (is_idle_task(t))
+		sc->idle_checked++;
 	return task_busy(sc, t);
 }
 
@@ -344,9 +366,26 @@ static bool busy_visited(struct ksplice_stack_check *sc)
 		if (stopped_task_busy(sc, pf->task))
 			busy = true;	/* go on: report every conflict */
 	}
-	ksplice_debug("stack check: %d threads unchanged since the pre-check, %d unwound (%d visited: switched to since, or not proven)\n",
-		      sc->skipped, sc->checked, sc->visited);
+	ksplice_debug("stack check: %d threads unchanged since the pre-check, %d unwound, %d of them idle (%d visited: switched to since, or not proven)\n",
+		      sc->skipped, sc->checked, sc->idle_checked, sc->visited);
 	return busy;
+}
+
+static bool visit_busy(struct ksplice_stack_check *sc, struct task_struct *t)
+{
+	struct ksplice_threads *th = &sc->threads;
+
+	sc->visited++;
+	/*
+	 * First, as it is all most threads need: a thread with a valid
+	 * proof has not run since, so it still has its stack and is off
+	 * its CPU (unless it is a stopper thread, which is skipped anyway).
+	 */
+	if (th->slots && proof_holds(ksplice_threads_find(th, t), t)) {
+		sc->skipped++;
+		return false;
+	}
+	return stopped_task_busy(sc, t);
 }
 
 /* Every thread: the task list cannot change with the CPUs stopped. */
@@ -355,24 +394,18 @@ static bool busy_every_thread(struct ksplice_stack_check *sc)
 	struct ksplice_threads *th = &sc->threads;
 	struct task_struct *g, *t;
 	bool busy = false;
+	int cpu;
 
-	for_each_process_thread(g, t) {
-		sc->visited++;
-		/*
-		 * First, as it is all most threads need: a thread with a
-		 * valid proof has not run since, so it still has its stack
-		 * and is off its CPU (unless it is a stopper thread, which
-		 * is skipped anyway).
-		 */
-		if (th->slots && proof_holds(ksplice_threads_find(th, t), t)) {
-			sc->skipped++;
-			continue;
-		}
-		if (stopped_task_busy(sc, t))
+	for_each_process_thread(g, t)
+		if (visit_busy(sc, t))
+			busy = true;	/* go on: report every conflict */
+	for_each_possible_cpu(cpu) {
+		t = ksplice_idle_task(cpu);
+		if (t && visit_busy(sc, t))
 			busy = true;
 	}
-	ksplice_debug("stack check: %d threads unchanged since the pre-check, %d unwound (%d visited: every thread, %s)\n",
-		      sc->skipped, sc->checked, sc->visited,
+	ksplice_debug("stack check: %d threads unchanged since the pre-check, %d unwound, %d of them idle (%d visited: every thread, %s)\n",
+		      sc->skipped, sc->checked, sc->idle_checked, sc->visited,
 		      !th->slots ? "no table" : !sc->tracking ?
 		      "context switches not followed" : "table full");
 	return busy;
@@ -381,7 +414,7 @@ static bool busy_every_thread(struct ksplice_stack_check *sc)
 /* With every CPU stopped: is a thread in the way? */
 bool ksplice_stacks_busy(struct ksplice_stack_check *sc)
 {
-	sc->skipped = sc->checked = sc->visited = 0;
+	sc->skipped = sc->checked = sc->visited = sc->idle_checked = 0;
 	if (sc->tracking && !READ_ONCE(sc->threads.overflow))
 		return busy_visited(sc);
 	return busy_every_thread(sc);

@@ -145,9 +145,6 @@ static void note_switch(struct ksplice_threads *th, struct task_struct *t)
 {
 	struct ksplice_proof *pf;
 
-	/* Idle threads are not on the task list: never checked. */
-	if (is_idle_task(t))
-		return;
 	pf = ksplice_threads_add(th, t);
 	if (pf)
 		ksplice_threads_mark(th, pf);

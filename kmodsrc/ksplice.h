@@ -65,6 +65,18 @@ struct ksplice_match {
 	unsigned long code;		/* what was compared (== run unless stacked) */
 };
 
+/*
+ * A piece of running code that no thread may be in when the jumps change,
+ * other than the replaced function itself (its jump covers that): the
+ * .cold or .part part of a replaced function, as matching bound it.  Kept
+ * from apply to undo, after the old code module (and its names) is gone.
+ */
+struct ksplice_piece {
+	unsigned long addr, size;
+	unsigned long prev;		/* earlier replacement compared (stacked), or 0 */
+	char name[KSYM_NAME_LEN];
+};
+
 /* The change to one target: a new and an old part. */
 struct ksplice_change {
 	struct list_head list;
@@ -77,6 +89,8 @@ struct ksplice_change {
 	bool late;			/* applied when its target loaded */
 	struct ksplice_match *matches;
 	int nr_matches;
+	struct ksplice_piece *pieces;	/* while planned or applied */
+	int nr_pieces;
 	u64 match_ns;			/* its last run-pre matching */
 };
 
@@ -117,6 +131,8 @@ struct module *ksplice_get_target(const char *target);
 extern void *(*ksplice_text_poke)(void *addr, const void *opcode, size_t len);
 extern void (*ksplice_text_poke_sync)(void);
 extern struct mutex *ksplice_text_mutex;
+/* idle_task(): the idle thread of a CPU, on no thread list. */
+extern struct task_struct *(*ksplice_idle_task)(int cpu);
 bool ksplice_same_modname(const char *a, const char *b);
 
 /* ksplice-debug.c */
@@ -149,6 +165,10 @@ int ksplice_write_reloc_table(struct module *mod, const char *target,
 			      const struct ksplice_reloc *start,
 			      const struct ksplice_reloc *end, bool early);
 
+/* ksplice-check.c */
+int ksplice_check_part(const struct ksplice_mod_change_part *part);
+int ksplice_check_relocs(const struct ksplice_mod_change_part *part);
+
 /* ksplice-late.c */
 int ksplice_late_init(void);
 void ksplice_late_exit(void);
@@ -163,6 +183,8 @@ void ksplice_early_exit(void);
 int ksplice_prepare_change(struct ksplice_change *c);
 int ksplice_match_and_relocate(struct ksplice_change *c);
 int ksplice_plan_change_jumps(struct ksplice_change *c);
+void ksplice_free_pieces(struct ksplice_change *c);
+void ksplice_free_plan(void);
 void ksplice_free_matching(void);
 int ksplice_apply(void);
 int ksplice_reverse(void);
@@ -222,6 +244,7 @@ struct ksplice_stack_check {
 	int pre_proven, pre_running, pre_busy, pre_unreliable;
 	u64 precheck_ns;
 	int skipped, checked, visited;	/* inside stop_machine */
+	int idle_checked;		/* of them, idle threads (swapper/N) */
 };
 
 void ksplice_stacks_precheck(struct ksplice_stack_check *sc);

@@ -3,28 +3,40 @@
 #   $OUT/target/ksplice_fixture_target.ko   a target module
 #   $OUT/kfix1/  vmlinux: cmdline_proc_show -> prints "ksplice_patched ..."
 #   $OUT/kfix2/  vmlinux: same, but old code that does not match (no_match)
-#   $OUT/kfix3/  ksplice_fixture_target: fixture_show, fixture_wait
+#   $OUT/kfix3/  ksplice_fixture_target: fixture_show, fixture_wait,
+#                fixture_nap (with its .cold piece, replaced by one with a .cold)
 #   $OUT/kfix4/  vmlinux: a special site under the jump (refused: unexpected)
 #   $OUT/kfix5/  vmlinux: new code needs a missing symbol (failed_to_find)
+#   $OUT/kfix6/  vmlinux: cpu_startup_entry, where every idle thread is
+#                (code_busy naming swapper/N)
+#   $OUT/kfix{wrap,size0,huge,field,repl}/  vmlinux: corrupt metadata
+#                (unexpected): see below
 # each update dir holding ksplice-<id>.ko, ksplice-<id>_<t>-{new,old}.ko,
 # built with the documented recipe (kmodsrc/README).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-KDIR=${KDIR:-/usr/src/linux-headers-6.1.0-56-amd64}
-LAB=${LAB:-$top/build/lab-6.1.192-2/linux-source-6.1}
-OUT=${OUT:-$top/build/kmodfix}
-MAKE="make -s -j1 CC=gcc-12 -C $KDIR"
+. "$top/scripts/profile.sh"
+KDIR=${KDIR:-$KHEADERS}
+LAB=${LAB:-$("$top/scripts/lab.sh")/tree}
+OUT=${OUT:-$top/build/kmodfix-$PROFILE}
+MAKE="make -s -j1 $KBUILD_ARGS -C $KDIR"
 mkdir -p "$OUT"
 
-# The pre object of fs/proc/cmdline.c, built once from the shared lab tree.
-if [ ! -s "$OUT/cmdline_pre.o" ]; then
+# pre_object OBJ OUT: the pre object OBJ of the kernel, built once from the
+# shared lab tree (and removed from it again if it was not there).
+pre_object() {
+	[ -s "$2" ] && return
 	(cd "$LAB" && flock "$top/build/.tree.lock" sh -c '
-		had=; [ -e fs/proc/cmdline.o ] && had=1
-		make -s CC=gcc-12 KCFLAGS="-ffunction-sections -fdata-sections" fs/proc/cmdline.o &&
-		cp fs/proc/cmdline.o "$0" &&
-		if [ -z "$had" ]; then rm -f fs/proc/cmdline.o fs/proc/.cmdline.o.cmd; fi' "$OUT/cmdline_pre.o")
-fi
+		had=; [ -e "$0" ] && had=1
+		make -s $2 KCFLAGS="-ffunction-sections -fdata-sections" "$0" &&
+		cp "$0" "$1" &&
+		if [ -z "$had" ]; then rm -f "$0" "${0%/*}/.${0##*/}.cmd"; fi' \
+		"$1" "$2" "$KBUILD_ARGS")
+}
+pre_object fs/proc/cmdline.o "$OUT/cmdline_pre.o"
+# kernel/sched/idle.c (cpu_startup_entry) is built as part of build_policy.o.
+pre_object kernel/sched/build_policy.o "$OUT/idle_pre.o"
 
 # The target module (its object, built with function sections, is the pre).
 rm -rf "$OUT/target" && mkdir -p "$OUT/target"
@@ -40,23 +52,41 @@ python3 "$here/mkold.py" "$OUT/cmdline_pre.o" cmdline_proc_show > "$obj/cmdline_
 python3 "$here/mkold.py" "$OUT/cmdline_pre.o" cmdline_proc_show \
 	--corrupt=cmdline_proc_show:0x19 > "$obj/cmdline_bad_old.S"
 python3 "$here/mkold.py" "$OUT/target/fixture_target.o" fixture_show fixture_wait \
-	> "$obj/fixture_old.S"
+	fixture_nap fixture_nap.cold > "$obj/fixture_old.S"
 # A (fake) 2-byte jump label site right where the jump would go.
 python3 "$here/mkold.py" "$OUT/cmdline_pre.o" cmdline_proc_show \
 	--special=cmdline_proc_show:5:2:2 > "$obj/cmdline_special_old.S"
 # New code referring to a symbol the kernel does not have.
 sed 's/n_saved: .asciz "saved_command_line"/n_saved: .asciz "ksplice_no_such_symbol"/' \
 	"$obj/cmdline_new_meta.S" > "$obj/cmdline_missing_meta.S"
-cat > "$obj/Kbuild" <<'EOK'
+python3 "$here/mkold.py" "$OUT/idle_pre.o" cpu_startup_entry > "$obj/idle_old.S"
+# Corrupt metadata, which the engine must refuse (unexpected) without
+# following it: a window whose 32-bit offset + length wraps around, a
+# relocation field of 0 bytes, a section larger than the module; in new
+# code, a field outside the module and a replacement outside its code.
+python3 "$here/mkold.py" "$OUT/cmdline_pre.o" cmdline_proc_show \
+	--special=cmdline_proc_show:0xfffffffe:4:2 > "$obj/cmdline_wrap_old.S"
+python3 "$here/mkold.py" "$OUT/cmdline_pre.o" cmdline_proc_show \
+	--reloc-size=cmdline_proc_show:9:0 > "$obj/cmdline_size0_old.S"
+python3 "$here/mkold.py" "$OUT/cmdline_pre.o" cmdline_proc_show \
+	--section-size=cmdline_proc_show:0x10000000000 > "$obj/cmdline_huge_old.S"
+sed 's/^\t\.quad ksplice_fix_cmdline_field,/\t.quad 0x1000,/' \
+	"$obj/cmdline_new_meta.S" > "$obj/cmdline_field_meta.S"
+sed 's/^\t\.quad s_show, ksplice_fix_cmdline_proc_show$/\t.quad s_show, ksplice_fix_hooks_run/' \
+	"$obj/cmdline_new_meta.S" > "$obj/cmdline_repl_meta.S"
+for f in cmdline_field_meta.S cmdline_repl_meta.S; do
+	! cmp -s "$obj/cmdline_new_meta.S" "$obj/$f" || { echo "$f: sed changed nothing" >&2; exit 1; }
+done
+olds="cmdline_old cmdline_bad_old fixture_old cmdline_special_old idle_old \
+	cmdline_wrap_old cmdline_size0_old cmdline_huge_old"
+cat > "$obj/Kbuild" <<EOK
 obj-m := fixobjs.o
 fixobjs-y := brackets-begin.o brackets-end.o cmdline_new.o cmdline_new_meta.o \
-	cmdline_old.o cmdline_bad_old.o fixture_new.o fixture_new_meta.o fixture_old.o \
-	cmdline_special_old.o cmdline_missing_meta.o
-ccflags-y := -I$(src)
-OBJECT_FILES_NON_STANDARD_cmdline_old.o := y
-OBJECT_FILES_NON_STANDARD_cmdline_bad_old.o := y
-OBJECT_FILES_NON_STANDARD_fixture_old.o := y
-OBJECT_FILES_NON_STANDARD_cmdline_special_old.o := y
+	fixture_new.o fixture_new_meta.o cmdline_missing_meta.o \
+	idle_new.o idle_new_meta.o cmdline_field_meta.o cmdline_repl_meta.o \
+	$(for o in $olds; do printf ' %s.o' $o; done)
+ccflags-y := -I\$(src)
+$(for o in $olds; do echo "OBJECT_FILES_NON_STANDARD_$o.o := y"; done)
 EOK
 $MAKE M="$obj" KBUILD_MODPOST_WARN=1 modules >/dev/null 2>&1 || $MAKE M="$obj" fixobjs.o
 
@@ -83,3 +113,9 @@ update kfix2 vmlinux cmdline_new.o cmdline_new_meta.o -- cmdline_bad_old.o
 update kfix4 vmlinux cmdline_new.o cmdline_new_meta.o -- cmdline_special_old.o
 update kfix5 vmlinux cmdline_new.o cmdline_missing_meta.o -- cmdline_old.o
 update kfix3 ksplice_fixture_target fixture_new.o fixture_new_meta.o -- fixture_old.o
+update kfix6 vmlinux idle_new.o idle_new_meta.o -- idle_old.o
+update kfixwrap vmlinux cmdline_new.o cmdline_new_meta.o -- cmdline_wrap_old.o
+update kfixsize0 vmlinux cmdline_new.o cmdline_new_meta.o -- cmdline_size0_old.o
+update kfixhuge vmlinux cmdline_new.o cmdline_new_meta.o -- cmdline_huge_old.o
+update kfixfield vmlinux cmdline_new.o cmdline_field_meta.o -- cmdline_old.o
+update kfixrepl vmlinux cmdline_new.o cmdline_repl_meta.o -- cmdline_old.o

@@ -30,6 +30,16 @@ unload() { # unload ID T
 	rmmod ksplice_$1_$2_new 2>/dev/null
 	rmmod ksplice_$1
 }
+logged() { # logged PREFIX TEXT: a kernel log line starts with PREFIX, has TEXT
+	dmesg | grep -F "$1" | grep -qF "$2"
+}
+possible_cpus() { # how many CPUs /sys/devices/system/cpu/possible lists
+	n=0
+	for r in $(tr ',' ' ' < /sys/devices/system/cpu/possible); do
+		n=$((n + ${r#*-} - ${r%-*} + 1))
+	done
+	echo $n
+}
 
 dmesg -c >/dev/null
 
@@ -55,7 +65,10 @@ check "stack pre-check proved threads" sh -c 'grep "stack pre-check:" /sys/kerne
 check "stop_machine skipped the proven threads" sh -c 'grep "stack check: [0-9]* threads unchanged" /sys/kernel/debug/ksplice_kfix1 | grep -qv ": 0 threads"'
 check "pre-check followed context switches" grep -q "stack pre-check: .*, following context switches" /sys/kernel/debug/ksplice_kfix1
 check "stop_machine visited only the threads switched to since" grep -q "stack check: .* (.* visited: switched to since, or not proven)" /sys/kernel/debug/ksplice_kfix1
+ncpu=$(possible_cpus)
+check "stop_machine unwound the $ncpu idle threads (swapper/N)" grep -q "stack check: .* unwound, $ncpu of them idle (" /sys/kernel/debug/ksplice_kfix1
 check "hooks and shadow data ran" sh -c 'dmesg | grep -q "post_apply hook (shadow count 1)"'
+check "shadow data whose size overflows is refused" sh -c 'dmesg | grep -q "shadow data of SIZE_MAX - 8 bytes refused"'
 check "applying again says ok" sh -c "echo applied > /sys/module/ksplice_kfix1/ksplice/stage && grep -qx ok /sys/module/ksplice_kfix1/ksplice/abort_cause"
 check "new code module pinned while applied" sh -c '! rmmod ksplice_kfix1_vmlinux_new'
 rmmod ksplice_kfix1_vmlinux_old
@@ -127,6 +140,18 @@ check "kfix5: missing symbol gives failed_to_find" test "$(sysf kfix5 abort_caus
 check "cmdline untouched by kfix5" test "$(cat /proc/cmdline)" = "$orig"
 unload kfix5 vmlinux
 
+# --- 4c. the idle threads: each one is in cpu_startup_entry for good ---
+load kfix6 vmlinux
+stage kfix6 applied
+check "kfix6: cpu_startup_entry, where the idle threads are: code_busy" test "$(sysf kfix6 abort_cause)" = code_busy
+conf=$(sysf kfix6 conflicts)
+echo "# conflicts:" $conf
+check "conflicts name swapper/0 0 cpu_startup_entry" contains "$conf" "swapper/0 0 cpu_startup_entry"
+online=$(grep -c ^processor /proc/cpuinfo)
+check "conflicts name the idle thread of each of the $online CPUs" test "$(echo "$conf" | grep -c '^swapper/[0-9]* 0 cpu_startup_entry$')" = "$online"
+[ "$(sysf kfix6 stage)" = applied ] && stage kfix6 reversed
+check "kfix6 modules unload" unload kfix6 vmlinux
+
 # --- 5. module target: target_not_loaded, partial ---
 M=ksplice_fixture_target
 rmmod $M 2>/dev/null
@@ -159,6 +184,18 @@ echo "# conflicts: $conf"
 check "conflicts names cat $reader fixture_wait" test "$conf" = "cat $reader fixture_wait"
 check "target unchanged after code_busy" test "$(cat /proc/ksplice_fixture)" = "fixture original"
 kill $reader; wait $reader 2>/dev/null
+# A thread in the .cold piece of a replaced function is inside it too.
+cat /proc/ksplice_fixture_nap >/dev/null &
+napper=$!
+sleep 1
+stage kfix3 applied
+check "sleeper in fixture_nap.cold: code_busy" test "$(sysf kfix3 abort_cause)" = code_busy
+conf=$(sysf kfix3 conflicts)
+echo "# conflicts: $conf"
+check "conflicts names cat $napper fixture_nap.cold" test "$conf" = "cat $napper fixture_nap.cold"
+check "debug log lists the .cold piece" grep -q "fixture_nap.cold: piece of a replaced function" /sys/kernel/debug/ksplice_kfix3
+check "conflicts readable by root only" test "$(stat -c %a /sys/module/ksplice_kfix3/ksplice/conflicts)" = 400
+kill $napper; wait $napper 2>/dev/null
 stage kfix3 applied
 check "kfix3 apply once the sleeper left: ok" test "$(sysf kfix3 abort_cause)" = ok
 check "target module says patched" test "$(cat /proc/ksplice_fixture)" = "fixture patched"
@@ -173,13 +210,47 @@ conf=$(sysf kfix3 conflicts)
 echo "# conflicts: $conf"
 check "conflicts names the sleeper in the replacement" test "$conf" = "cat $reader ksplice_fix_fixture_wait"
 kill $reader; wait $reader 2>/dev/null
+cat /proc/ksplice_fixture_nap >/dev/null &
+napper=$!
+sleep 1
+stage kfix3 reversed
+check "sleeper in the replacement's .cold piece: undo code_busy" test "$(sysf kfix3 abort_cause)" = code_busy
+conf=$(sysf kfix3 conflicts)
+echo "# conflicts: $conf"
+check "conflicts names ksplice_fix_fixture_nap.cold" test "$conf" = "cat $napper ksplice_fix_fixture_nap.cold"
+kill $napper; wait $napper 2>/dev/null
 stage kfix3 reversed
 check "kfix3 undo: ok" test "$(sysf kfix3 abort_cause)/$(sysf kfix3 stage)" = ok/reversed
 check "target module says original again" test "$(cat /proc/ksplice_fixture)" = "fixture original"
 unload kfix3 $M
 check "target module unloads after undo" rmmod $M
 
-# --- 7. the kernel log ---
+# --- 7. corrupt metadata: refused (unexpected), nothing followed ---
+# The stage is written from a subshell: an engine that followed the
+# metadata would oops, which must not take the rest of the report with it.
+corrupt() { # corrupt ID PART WHY [load]: refused for WHY in PART (at its load)
+	if [ "${4:-}" = load ]; then
+		insmod $F/$1/ksplice-$1.ko
+		echo 1 > /sys/module/ksplice_$1/ksplice/debug
+		check "$1: $2 code module refused at load" sh -c "! insmod $F/$1/ksplice-$1_vmlinux-$2.ko 2>/dev/null"
+		insmod $F/$1/ksplice-$1_vmlinux-old.ko
+	else
+		load $1 vmlinux
+	fi
+	(stage $1 applied)
+	check "$1: refused with unexpected" test "$(sysf $1 abort_cause)/$(sysf $1 stage)" = unexpected/preparing
+	check "$1: kernel log says $3" logged "ksplice: ksplice_$1_vmlinux_$2: corrupt metadata, " ": $3"
+	check "$1: cmdline untouched" test "$(cat /proc/cmdline)" = "$orig"
+	[ "$(sysf $1 stage)" = applied ] && (stage $1 reversed)
+	check "$1: modules unload" unload $1 vmlinux
+}
+corrupt kfixwrap old "window outside its section"
+corrupt kfixsize0 old "field neither 4 nor 8 bytes"
+corrupt kfixhuge old "contents outside the module"
+corrupt kfixfield new "field outside the module" load
+corrupt kfixrepl new "replacement outside the module's code"
+
+# --- 8. the kernel log ---
 bad=$(dmesg | grep -E "WARNING|BUG|Oops|Call Trace|general protection")
 check "dmesg free of warnings and oopses" test -z "$bad"
 [ -z "$bad" ] || echo "$bad" | sed 's/^/# /'
