@@ -34,7 +34,7 @@ void reloc_resolve(const struct section *from, const struct reloc *r,
 {
 	struct symbol *sym = r->sym;
 	struct unit *u;
-	GElf_Addr toff;
+	GElf_Addr toff, base;
 
 	memset(t, 0, sizeof(*t));
 	if (!sym->sec) {
@@ -47,15 +47,15 @@ void reloc_resolve(const struct section *from, const struct reloc *r,
 	if (!u || (sym->type != STT_FUNC && sym->type != STT_OBJECT))
 		u = unit_at(sym->sec, toff);
 	t->toff = toff;
+	/* unsigned: an addend far off the target must not overflow */
+	base = (sym->type == STT_SECTION ? 0 : sym->sym.st_value) + r->addend;
 	if (!u) {
 		t->sec = sym->sec;
-		t->off = (sym->type == STT_SECTION ? 0 : sym->sym.st_value) +
-			r->addend;
+		t->off = base;
 		return;
 	}
 	t->unit = u;
-	t->off = (sym->type == STT_SECTION ? 0 : (GElf_Sxword)sym->sym.st_value) +
-		r->addend - (GElf_Sxword)u->start;
+	t->off = base - u->start;
 	if (u->kind == U_STRINGS) {
 		size_t start;
 
@@ -71,7 +71,9 @@ static bool merge_equal(const struct target *a, const struct target *b)
 
 	if (a->toff % es != b->toff % es)
 		return false;
-	if (oa + es > a->unit->sec->size || ob + es > b->unit->sec->size)
+	/* entries past the end: no contents to compare (and no sum to wrap) */
+	if (oa > a->unit->sec->size || es > a->unit->sec->size - oa ||
+	    ob > b->unit->sec->size || es > b->unit->sec->size - ob)
 		return a->off == b->off;
 	return !memcmp(a->unit->sec->data + oa, b->unit->sec->data + ob, es);
 }

@@ -5,6 +5,7 @@
  * hostile object must end in a one-line error, never in a crash.
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,6 +32,50 @@ static void check_header(struct object *obj)
 		die("%s: not a relocatable object", obj->path);
 }
 
+/*
+ * out.c lays sections out again with their alignment, and libelf pads the
+ * file to it: a hostile sh_addralign of 2^32 turned a 3 KB input into a
+ * 4 GiB output.  Kernel objects need far less (x86-64 6.1: at most
+ * 2 * PAGE_SIZE, head_64.S's PTI page-table pairs; a KASAN THREAD_SIZE is
+ * 32 KiB), and module memory is only page aligned anyway.  The limit keeps
+ * the padding to 64 KiB a section.
+ */
+#define MAX_ALIGN	65536
+
+/* Header fields later stages trust; the contents are checked elsewhere. */
+static void check_section(struct object *obj, const struct section *sec)
+{
+	GElf_Xword a = sec->sh.sh_addralign;
+
+	if (a & (a - 1))
+		die("%s: section %s: alignment %llu is not a power of two",
+		    obj->path, sec->name, (unsigned long long)a);
+	if (a > MAX_ALIGN)
+		die("%s: section %s: alignment %llu is above the limit of %u",
+		    obj->path, sec->name, (unsigned long long)a, MAX_ALIGN);
+	/* string literals are read byte by byte (finalize, compare) */
+	if ((sec->sh.sh_flags & SHF_STRINGS) &&
+	    sec->sh.sh_type != SHT_PROGBITS)
+		die("%s: section %s: strings in a section of type %u, not SHT_PROGBITS",
+		    obj->path, sec->name, sec->sh.sh_type);
+}
+
+/* Sections of the program, as opposed to ELF's own tables. */
+static bool holds_program(const struct section *sec)
+{
+	switch (sec->sh.sh_type) {
+	case SHT_NULL:
+	case SHT_SYMTAB:
+	case SHT_STRTAB:
+	case SHT_RELA:
+	case SHT_REL:
+	case SHT_SYMTAB_SHNDX:
+	case SHT_DYNSYM:
+		return false;
+	}
+	return true;
+}
+
 static void read_section(struct object *obj, Elf_Scn *scn, size_t shstrndx)
 {
 	size_t i = elf_ndxscn(scn);
@@ -44,6 +89,7 @@ static void read_section(struct object *obj, Elf_Scn *scn, size_t shstrndx)
 	if (!sec->name)
 		die("%s: bad name of section %zu", obj->path, i);
 	sec->size = sec->sh.sh_size;
+	check_section(obj, sec);
 	if (sec->sh.sh_type == SHT_NOBITS || sec->sh.sh_type == SHT_NULL)
 		return;
 	if (sec->sh.sh_offset > obj->filesize ||
@@ -92,7 +138,87 @@ static Elf_Data *find_shndx(struct object *obj, size_t symtab)
 	return NULL;
 }
 
-static void read_symbols(struct object *obj)
+/* A symbol as messages name it: section symbols have no name of their own. */
+static const char *sym_what(const struct symbol *s)
+{
+	static char buf[32];
+
+	if (s->name && *s->name)
+		return s->name;
+	snprintf(buf, sizeof(buf), "#%zu", s->index);
+	return buf;
+}
+
+/* The section a symbol is defined in; NULL: undefined, absolute, common. */
+static struct section *symbol_section(struct object *obj,
+				      const struct symbol *s, Elf32_Word xndx)
+{
+	GElf_Half shndx = s->sym.st_shndx;
+	size_t ndx = shndx == SHN_XINDEX ? xndx : shndx;
+	struct section *sec;
+
+	if (shndx == SHN_UNDEF || shndx == SHN_ABS || shndx == SHN_COMMON) {
+		/* a section symbol stands for its section: it must have one */
+		if (s->type == STT_SECTION)
+			die("%s: section symbol %s has no section (index 0x%x)",
+			    obj->path, sym_what(s), shndx);
+		return NULL;
+	}
+	if (shndx >= SHN_LORESERVE && shndx != SHN_XINDEX)
+		die("%s: symbol %s: reserved section index 0x%x", obj->path,
+		    sym_what(s), shndx);
+	if (!ndx || ndx >= obj->nsecs)
+		die("%s: symbol %s in bad section %zu", obj->path, sym_what(s),
+		    ndx);
+	sec = &obj->secs[ndx];
+	if (!holds_program(sec))
+		die("%s: symbol %s in section %s of type %u, which holds no code or data",
+		    obj->path, sym_what(s), sec->name, sec->sh.sh_type);
+	return sec;
+}
+
+/* Units are cut from value and size: both must lie inside the section. */
+static void check_extent(struct object *obj, const struct symbol *s)
+{
+	GElf_Addr value = s->sym.st_value, size = s->sym.st_size;
+
+	if (value > s->sec->size || size > s->sec->size - value)
+		die("%s: symbol %s (value 0x%llx, size 0x%llx) runs past the end of section %s",
+		    obj->path, sym_what(s), (unsigned long long)value,
+		    (unsigned long long)size, s->sec->name);
+}
+
+static void read_symbol(struct object *obj, struct section *st, Elf_Data *d,
+			Elf_Data *xd, size_t i)
+{
+	struct symbol *s = &obj->syms[i];
+	Elf32_Word xndx = 0;
+
+	s->index = i;
+	if (!gelf_getsymshndx(d, xd, i, &s->sym, &xndx))
+		die("%s: bad symbol %zu", obj->path, i);
+	s->name = elf_strptr(obj->elf, st->sh.sh_link, s->sym.st_name);
+	if (!s->name)
+		die("%s: bad name of symbol %zu", obj->path, i);
+	s->bind = GELF_ST_BIND(s->sym.st_info);
+	s->type = GELF_ST_TYPE(s->sym.st_info);
+	if (s->type == STT_FILE && !obj->file && *s->name)
+		obj->file = s->name;
+	if (!i)
+		return;
+	if (s->sym.st_shndx == SHN_XINDEX && !xd)
+		die("%s: symbol %s: extended section index but no SHT_SYMTAB_SHNDX table",
+		    obj->path, sym_what(s));
+	s->sec = symbol_section(obj, s, xndx);
+	if (!s->sec)
+		return;
+	check_extent(obj, s);
+	if (s->type == STT_SECTION && !*s->name)
+		s->name = s->sec->name;
+}
+
+/* Returns the index of the symbol table, which relocations must link to. */
+static size_t read_symbols(struct object *obj)
 {
 	struct section *st = find_symtab(obj);
 	Elf_Data *d = elf_getdata(elf_getscn(obj->elf, st->index), NULL);
@@ -103,32 +229,30 @@ static void read_symbols(struct object *obj)
 		die("%s: bad symbol table", obj->path);
 	obj->nsyms = st->size / st->sh.sh_entsize;
 	obj->syms = xcalloc(obj->nsyms, sizeof(*obj->syms));
-	for (i = 0; i < obj->nsyms; i++) {
-		struct symbol *s = &obj->syms[i];
-		Elf32_Word xndx = 0;
-		size_t ndx;
+	for (i = 0; i < obj->nsyms; i++)
+		read_symbol(obj, st, d, xd, i);
+	return st->index;
+}
 
-		s->index = i;
-		if (!gelf_getsymshndx(d, xd, i, &s->sym, &xndx))
-			die("%s: bad symbol %zu", obj->path, i);
-		s->name = elf_strptr(obj->elf, st->sh.sh_link, s->sym.st_name);
-		if (!s->name)
-			die("%s: bad name of symbol %zu", obj->path, i);
-		s->bind = GELF_ST_BIND(s->sym.st_info);
-		s->type = GELF_ST_TYPE(s->sym.st_info);
-		ndx = s->sym.st_shndx == SHN_XINDEX ? xndx : s->sym.st_shndx;
-		if (s->type == STT_FILE && !obj->file && *s->name)
-			obj->file = s->name;
-		if (s->sym.st_shndx == SHN_UNDEF || s->sym.st_shndx == SHN_ABS ||
-		    s->sym.st_shndx == SHN_COMMON)
-			continue;
-		if (ndx >= obj->nsecs)
-			die("%s: symbol %s in bad section %zu", obj->path,
-			    s->name, ndx);
-		s->sec = &obj->secs[ndx];
-		if (s->type == STT_SECTION && !*s->name)
-			s->name = s->sec->name;
-	}
+/*
+ * The byte a relocation designates inside its target section.  A rel32
+ * operand of an instruction ends the instruction (call, jmp, rip-relative
+ * loads), so code adds 4; `.long x - .` in data tables does not.  False
+ * when the sum does not fit in 64 bits: only a hostile addend does that.
+ */
+static bool target_off(const struct section *from, const struct reloc *r,
+		       GElf_Sxword *t)
+{
+	/* signed: a target before the section clamps to its start later */
+	GElf_Sxword base = r->sym->type == STT_SECTION ? 0 :
+		(GElf_Sxword)r->sym->sym.st_value;
+
+	if (__builtin_add_overflow(base, r->addend, t))
+		return false;
+	if ((from->sh.sh_flags & SHF_EXECINSTR) && reloc_pcrel(r->type) &&
+	    reloc_size(r->type) == 4)
+		return !__builtin_add_overflow(*t, 4, t);
+	return true;
 }
 
 static int cmp_reloc(const void *a, const void *b)
@@ -138,56 +262,100 @@ static int cmp_reloc(const void *a, const void *b)
 	return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
-static void read_relocs(struct object *obj, struct section *rs)
+/* The section @rs applies to, once its links are known to be sane. */
+static struct section *reloc_target(struct object *obj, struct section *rs,
+				    size_t symtab)
 {
-	Elf_Data *d = elf_getdata(elf_getscn(obj->elf, rs->index), NULL);
 	struct section *sec;
-	size_t i, n;
 
+	if (rs->sh.sh_link != symtab)
+		die("%s: relocation section %s: sh_link %u is not the symbol table",
+		    obj->path, rs->name, rs->sh.sh_link);
 	if (rs->sh.sh_info == 0 || rs->sh.sh_info >= obj->nsecs)
 		die("%s: relocation section %s has no target", obj->path,
 		    rs->name);
 	sec = &obj->secs[rs->sh.sh_info];
+	if (!holds_program(sec) || sec->sh.sh_type == SHT_NOBITS)
+		die("%s: relocation section %s applies to section %s of type %u, which has no contents",
+		    obj->path, rs->name, sec->name, sec->sh.sh_type);
 	if (sec->relocs)
 		die("%s: section %s has two relocation sections", obj->path,
 		    sec->name);
+	return sec;
+}
+
+/* Fill @r from entry @i of @d; false for an R_X86_64_NONE entry. */
+static bool read_reloc(struct object *obj, struct section *sec,
+		       Elf_Data *d, size_t i, struct reloc *r)
+{
+	GElf_Sxword t;
+	GElf_Rela rela;
+	size_t symi;
+	int sz;
+
+	if (!gelf_getrela(d, i, &rela))
+		die("%s: bad relocation in section %s", obj->path, sec->name);
+	if (GELF_R_TYPE(rela.r_info) == R_X86_64_NONE)
+		return false;
+	symi = GELF_R_SYM(rela.r_info);
+	if (!symi || symi >= obj->nsyms)
+		die("%s: relocation in %s has bad symbol %zu", obj->path,
+		    sec->name, symi);
+	r->offset = rela.r_offset;
+	r->type = GELF_R_TYPE(rela.r_info);
+	r->sym = &obj->syms[symi];
+	r->addend = rela.r_addend;
+	sz = reloc_size(r->type);
+	if (sz < 0)
+		die("%s: section %s: unsupported relocation type %u",
+		    obj->path, sec->name, r->type);
+	if (r->offset > sec->size || sec->size - r->offset < (size_t)sz)
+		die("%s: section %s: relocation outside the section",
+		    obj->path, sec->name);
+	if (r->sym->sec && !target_off(sec, r, &t))
+		die("%s: section %s: relocation at offset 0x%llx against %s: addend %lld out of range",
+		    obj->path, sec->name, (unsigned long long)r->offset,
+		    sym_what(r->sym), (long long)r->addend);
+	return true;
+}
+
+/* One field, one relocation: x86-64 has no composed relocations. */
+static void check_overlaps(struct object *obj, const struct section *sec)
+{
+	size_t i;
+
+	for (i = 1; i < sec->nrelocs; i++) {
+		const struct reloc *p = &sec->relocs[i - 1];
+		const struct reloc *r = &sec->relocs[i];
+
+		if (r->offset - p->offset < (GElf_Addr)reloc_size(p->type))
+			die("%s: section %s: relocations at offsets 0x%llx and 0x%llx overlap",
+			    obj->path, sec->name,
+			    (unsigned long long)p->offset,
+			    (unsigned long long)r->offset);
+	}
+}
+
+static void read_relocs(struct object *obj, struct section *rs, size_t symtab)
+{
+	Elf_Data *d = elf_getdata(elf_getscn(obj->elf, rs->index), NULL);
+	struct section *sec = reloc_target(obj, rs, symtab);
+	size_t i, n;
+
 	if (!d || rs->sh.sh_entsize != sizeof(Elf64_Rela))
 		die("%s: bad relocation section %s", obj->path, rs->name);
 	n = rs->size / sizeof(Elf64_Rela);
 	sec->relocs = xcalloc(n, sizeof(*sec->relocs));
-	for (i = 0; i < n; i++) {
-		struct reloc *r = &sec->relocs[sec->nrelocs];
-		GElf_Rela rela;
-		size_t symi;
-		int sz;
-
-		if (!gelf_getrela(d, i, &rela))
-			die("%s: bad relocation in %s", obj->path, rs->name);
-		if (GELF_R_TYPE(rela.r_info) == R_X86_64_NONE)
-			continue;
-		symi = GELF_R_SYM(rela.r_info);
-		if (!symi || symi >= obj->nsyms)
-			die("%s: relocation in %s has bad symbol %zu", obj->path,
-			    sec->name, symi);
-		r->offset = rela.r_offset;
-		r->type = GELF_R_TYPE(rela.r_info);
-		r->sym = &obj->syms[symi];
-		r->addend = rela.r_addend;
-		sz = reloc_size(r->type);
-		if (sz < 0)
-			die("%s: section %s: unsupported relocation type %u",
-			    obj->path, sec->name, r->type);
-		if (r->offset > sec->size || sec->size - r->offset < (size_t)sz)
-			die("%s: section %s: relocation outside the section",
-			    obj->path, sec->name);
-		sec->nrelocs++;
-	}
+	for (i = 0; i < n; i++)
+		if (read_reloc(obj, sec, d, i, &sec->relocs[sec->nrelocs]))
+			sec->nrelocs++;
 	qsort(sec->relocs, sec->nrelocs, sizeof(*sec->relocs), cmp_reloc);
+	check_overlaps(obj, sec);
 }
 
 static void read_sections(struct object *obj)
 {
-	size_t shstrndx, i;
+	size_t shstrndx, symtab, i;
 	Elf_Scn *scn = NULL;
 
 	if (elf_getshdrnum(obj->elf, &obj->nsecs) ||
@@ -203,13 +371,13 @@ static void read_sections(struct object *obj)
 	for (i = 1; i < obj->nsecs; i++)
 		if (!obj->secs[i].name)
 			die("%s: missing section %zu", obj->path, i);
-	read_symbols(obj);
+	symtab = read_symbols(obj);
 	for (i = 1; i < obj->nsecs; i++) {
 		if (obj->secs[i].sh.sh_type == SHT_REL)
 			die("%s: REL relocations are not x86-64 style",
 			    obj->path);
 		if (obj->secs[i].sh.sh_type == SHT_RELA)
-			read_relocs(obj, &obj->secs[i]);
+			read_relocs(obj, &obj->secs[i], symtab);
 	}
 }
 
@@ -288,21 +456,12 @@ void object_close(struct object *obj)
 	free(obj);
 }
 
-/*
- * The byte a relocation designates inside its target section.  A rel32
- * operand of an instruction ends the instruction (call, jmp, rip-relative
- * loads), so code adds 4; `.long x - .` in data tables does not.
- */
+/* target_off() of a relocation read_reloc() accepted: it cannot overflow. */
 GElf_Addr reloc_target_off(const struct section *from, const struct reloc *r)
 {
-	GElf_Sxword t = r->sym->sym.st_value + r->addend;
+	GElf_Sxword t;
 
-	if (r->sym->type == STT_SECTION)
-		t = r->addend;
-	if ((from->sh.sh_flags & SHF_EXECINSTR) && reloc_pcrel(r->type) &&
-	    reloc_size(r->type) == 4)
-		t += 4;
-	if (t < 0)
+	if (!target_off(from, r, &t) || t < 0)
 		t = 0;
 	return t;
 }

@@ -151,6 +151,9 @@ static void copy_sections(struct fin *f)
 		if (!i || !copied(sec))
 			continue;
 		s = out_find_sec(&f->o, sec->name);
+		if (s >= 0 && is_meta(sec) && sec->sh.sh_type != SHT_PROGBITS)
+			die("%s: section %s: metadata of type %u, not SHT_PROGBITS",
+			    obj->path, sec->name, sec->sh.sh_type);
 		if (s >= 0 && is_meta(sec) && !f->o.secs[s].size)
 			;	/* meta_init made it: fill that one */
 		else
@@ -229,6 +232,10 @@ static GElf_Addr string_record(struct fin *f, const struct section *from,
 	char *label;
 	GElf_Addr rec;
 
+	/* the record points at the copy: a string section must be kept */
+	if (f->secmap[ss->index] < 0)
+		die("%s: section %s: relocation against string section %s, which is not copied",
+		    f->obj->path, from->name, ss->name);
 	if (t >= ss->size)
 		die("%s: string reference outside %s", f->obj->path, ss->name);
 	while (start > 0 && ss->data[start - 1])
@@ -286,7 +293,8 @@ static void put_canary(struct fin *f, int osec, GElf_Addr off, int size)
 	uint64_t c64 = KSPLICE_CANARY64;
 	uint32_t c32 = KSPLICE_CANARY;
 
-	if (!s->buf)
+	/* the input's bounds were checked; the copy has the same size */
+	if (!s->buf || off > s->size || s->size - off < (GElf_Addr)size)
 		return;
 	if (size == 8)
 		memcpy(s->buf + off, &c64, 8);

@@ -60,10 +60,12 @@ static char *read_list(const char *path, size_t *len)
 		if (!name || strcmp(name, ".ksplice_changed"))
 			continue;
 		d = elf_getdata(scn, NULL);
-		if (!d || d->d_size != sh.sh_size)
+		/* no buffer: an empty list (only new functions), or SHT_NOBITS */
+		if (!d || d->d_size != sh.sh_size || (!d->d_buf && d->d_size))
 			break;
 		list = xmalloc(d->d_size + 1);
-		memcpy(list, d->d_buf, d->d_size);
+		if (d->d_size)
+			memcpy(list, d->d_buf, d->d_size);
 		list[d->d_size] = 0;
 		*len = d->d_size;
 	}

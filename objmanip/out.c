@@ -6,6 +6,7 @@
  * must be renumbered (locals first) anyway.
  */
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -73,15 +74,18 @@ GElf_Addr out_append(struct out *o, int sec, const void *data, size_t len,
 	struct out_sec *s = &o->secs[sec];
 	size_t off = s->size;
 
+	/* sizes come from the input: a sum that wraps would under-allocate */
 	if (align > 1)
 		off = (off + align - 1) / align * align;
+	if (off < s->size || len > SIZE_MAX - off)
+		die("output section %s: size overflow", s->name);
 	if (align > s->align)
 		s->align = align;
 	if (s->type != SHT_NOBITS && off + len > s->cap) {
 		s->cap = (off + len) * 2 + 64;
 		s->buf = xrealloc(s->buf, s->cap);
 	}
-	if (s->type != SHT_NOBITS) {
+	if (s->type != SHT_NOBITS && s->buf) {	/* NULL while still empty */
 		memset(s->buf + s->size, 0, off - s->size);
 		if (data)
 			memcpy(s->buf + off, data, len);
@@ -125,6 +129,10 @@ int out_undef(struct out *o, const char *name)
 
 int out_secsym(struct out *o, int sec)
 {
+	/* a dropped section (-1) here would index before the table */
+	if (sec < 0 || (size_t)sec >= o->nsecs)
+		die("internal error: symbol of output section %d of %zu", sec,
+		    o->nsecs);
 	if (o->secs[sec].secsym < 0)
 		o->secs[sec].secsym = out_add_sym(o, "", STB_LOCAL,
 						  STT_SECTION, sec, 0, 0);

@@ -202,8 +202,9 @@ void specials_build(struct object *obj)
 			e->anchor->ents[e->anchor->nents++] = e;
 	}
 	for (i = 0; i < obj->nunits; i++)
-		qsort(obj->units[i]->ents, obj->units[i]->nents,
-		      sizeof(struct sp_entry *), cmp_ent);
+		if (obj->units[i]->nents > 1)	/* ents is NULL without any */
+			qsort(obj->units[i]->ents, obj->units[i]->nents,
+			      sizeof(struct sp_entry *), cmp_ent);
 }
 
 /*

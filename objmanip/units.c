@@ -90,7 +90,8 @@ static void units_from_symbols(struct object *obj, struct section *sec,
 		struct symbol *s = syms[i];
 		GElf_Addr start = s->sym.st_value, size = s->sym.st_size;
 
-		if (prev && start < prev->start + prev->size) {
+		/* sorted: start >= prev->start, and no sum can wrap */
+		if (prev && start - prev->start < prev->size) {
 			s->unit = prev;		/* alias or nested */
 			continue;
 		}
@@ -106,7 +107,7 @@ static void units_from_symbols(struct object *obj, struct section *sec,
 			size = (j < n ? syms[j]->sym.st_value : sec->size) -
 				start;
 		}
-		if (start + size > sec->size)
+		if (size > sec->size - start)
 			size = sec->size - start;
 		prev = unit_new(obj, sec, start, size, s);
 	}
@@ -119,17 +120,43 @@ static int cmp_addr(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * Is @off strictly inside a relocation field of @sec?  No instruction
+ * starts there, so a reference that designates it (e.g. a rip-relative
+ * operand followed by an immediate, whose target is off by the immediate's
+ * size) is no cut point: a cut there would split the field between units.
+ */
+static bool inside_field(const struct section *sec, GElf_Addr off)
+{
+	size_t lo = 0, hi = sec->nrelocs;
+	const struct reloc *r;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (sec->relocs[mid].offset < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return false;
+	r = &sec->relocs[lo - 1];
+	return off - r->offset < (GElf_Addr)reloc_size(r->type);
+}
+
 /* Anonymous code (.altinstr_aux, .altinstr_replacement): cut at entries. */
 static void units_from_cuts(struct object *obj, struct section *sec)
 {
 	GElf_Addr prev = 0;
 	size_t i;
 
-	qsort(sec->cuts, sec->ncuts, sizeof(*sec->cuts), cmp_addr);
+	if (sec->ncuts > 1)	/* cuts is NULL without any */
+		qsort(sec->cuts, sec->ncuts, sizeof(*sec->cuts), cmp_addr);
 	for (i = 0; i < sec->ncuts; i++) {
 		GElf_Addr c = sec->cuts[i];
 
-		if (c <= prev || c >= sec->size)
+		if (c <= prev || c >= sec->size || inside_field(sec, c))
 			continue;
 		unit_new(obj, sec, prev, c - prev, NULL);
 		prev = c;
@@ -160,6 +187,23 @@ static void collect_cuts(struct object *obj)
 	}
 }
 
+/*
+ * A unit is copied alone: a relocation field running past its end would
+ * reach past the end of its output section.
+ */
+static void check_last_field(const struct unit *u)
+{
+	const struct reloc *r;
+
+	if (!u->nrel)
+		return;
+	r = &u->sec->relocs[u->first_rel + u->nrel - 1];
+	if (r->offset - u->start + reloc_size(r->type) > u->size)
+		die("%s: section %s: relocation at offset 0x%llx runs past the end of %s",
+		    u->obj->path, u->sec->name, (unsigned long long)r->offset,
+		    u->name);
+}
+
 static void unit_relocs(struct unit *u)
 {
 	struct section *sec = u->sec;
@@ -174,9 +218,10 @@ static void unit_relocs(struct unit *u)
 			hi = mid;
 	}
 	u->first_rel = lo;
-	while (lo < sec->nrelocs && sec->relocs[lo].offset < u->start + u->size)
+	while (lo < sec->nrelocs && sec->relocs[lo].offset - u->start < u->size)
 		lo++;
 	u->nrel = lo - u->first_rel;
+	check_last_field(u);
 }
 
 static void find_parents(struct object *obj)
