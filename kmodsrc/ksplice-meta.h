@@ -84,7 +84,8 @@ struct ksplice_section {
 #define KSPLICE_SECT_DATA	0x4
 #define KSPLICE_SECT_STRING	0x8
 #define KSPLICE_SECT_MATCH	0x10	/* must match: it is replaced */
-#define KSPLICE_SECT_FENTRY	0x20	/* starts with call __fentry__ */
+#define KSPLICE_SECT_FENTRY	0x20	/* call __fentry__ at entry (after endbr64) */
+#define KSPLICE_SECT_ENDBR	0x40	/* starts with endbr64 */
 
 /* Replace the function at @oldsym's run address by @repladdr. */
 struct ksplice_patch {
@@ -116,6 +117,8 @@ struct ksplice_special {
 #define KSPLICE_SPECIAL_PARAVIRT	6	/* .parainstructions */
 #define KSPLICE_SPECIAL_MCOUNT		7	/* __mcount_loc */
 #define KSPLICE_SPECIAL_SMP_LOCK	8	/* .smp_locks (lock prefix) */
+#define KSPLICE_SPECIAL_CALL		9	/* .call_sites (call depth) */
+#define KSPLICE_SPECIAL_ENDBR		10	/* endbr64, sealed with IBT */
 
 /* Hooks a patch author declares with ksplice-patch.h. */
 struct ksplice_hook {

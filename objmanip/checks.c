@@ -135,11 +135,13 @@ void check_data(struct object *pre, struct object *post)
 	}
 }
 
-/* The jump to the replacement goes after the __fentry__ call. */
+/* The jump to the replacement goes after endbr64 and the __fentry__ call. */
 void check_jump_room(struct object *post, struct unit *pre_fn)
 {
 	GElf_Addr room = pre_fn->size;
 
+	if (starts_with_endbr(pre_fn))
+		room -= ENDBR_LEN;
 	if (starts_with_fentry(pre_fn))
 		room -= 5;
 	if (room < 5)

@@ -15,6 +15,7 @@
 #include <string.h>
 #include "objmanip.h"
 #include "emit.h"
+#include "../kmodsrc/ksplice-meta.h"
 
 void emit_init(struct emit *e, struct out *o, struct object *obj, bool old)
 {
@@ -70,13 +71,21 @@ static GElf_Xword unit_align(const struct unit *u)
 void emit_keep(struct emit *e, struct unit *u)
 {
 	const unsigned char *data;
+	GElf_Xword flags = u->sec->sh.sh_flags;
 
 	if (u->out_sec >= 0)
 		return;
+	/*
+	 * Old code is only ever read (run-pre matching), never run: keep it
+	 * out of executable memory, and out of the objtool pass kbuild makes
+	 * over linked modules on IBT kernels (its relocation fields hold
+	 * canaries, which objtool would take for jump targets).
+	 */
+	if (e->old)
+		flags &= ~(GElf_Xword)SHF_EXECINSTR;
 	u->keep = true;
 	u->out_sec = out_add_sec(e->o, u->sec->name, u->sec->sh.sh_type,
-				 u->sec->sh.sh_flags, unit_align(u),
-				 u->sec->sh.sh_entsize);
+				 flags, unit_align(u), u->sec->sh.sh_entsize);
 	data = u->sec->data ? u->sec->data + u->start : NULL;
 	out_append(e->o, u->out_sec, data, u->size, 1);
 	if (e->nq == e->qcap) {
@@ -163,8 +172,14 @@ static void emit_unit_relocs(struct emit *e, struct unit *u)
 	}
 	if (e->old || u->kind != U_TEXT)
 		return;
+	/*
+	 * Call-depth tracking would put accounting thunks in the padding
+	 * before each callee; new code is emitted without padding, so its
+	 * calls stay plain (the counter then errs on the side of stuffing).
+	 */
 	for (i = 0; i < u->nents; i++)
-		emit_entry(e, u->ents[i]);
+		if (u->ents[i]->sec->special->kind != KSPLICE_SPECIAL_CALL)
+			emit_entry(e, u->ents[i]);
 }
 
 /*

@@ -105,6 +105,7 @@ static unsigned int section_flags(const struct unit *u)
 	case U_TEXT:
 		return KSPLICE_SECT_TEXT |
 			(u->in_list ? KSPLICE_SECT_MATCH : 0) |
+			(starts_with_endbr(u) ? KSPLICE_SECT_ENDBR : 0) |
 			(starts_with_fentry(u) ? KSPLICE_SECT_FENTRY : 0);
 	case U_DATA:
 		return KSPLICE_SECT_DATA;

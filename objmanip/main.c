@@ -66,6 +66,7 @@ int main(int argc, char **argv)
 	mode = argv[3];
 	msg_obj = "objmanip";
 	exit_cleanup = cleanup;
+	profile_load();
 	if (!strcmp(mode, "keep-new-code") && argc == 6)
 		ret = keep_new_code(argv[1], argv[2], argv[4], argv[5]);
 	else if (!strcmp(mode, "keep-old-code") && argc == 4)

@@ -160,9 +160,24 @@ struct special {
 	int kind;			/* KSPLICE_SPECIAL_*, 0: no window */
 	bool compare;			/* entry belongs to the function's identity */
 	unsigned int ignore_off, ignore_len;	/* bytes not compared */
+	int len_off;			/* u8 field: site length, -1 none */
 	const char *pair;		/* parallel table, same index */
 	unsigned int pair_entsize;
 };
+
+/* The kernel generation's profile (profile.c, profiles/README). */
+struct kernel_profile {
+	char dir[4096];
+	char generation[32];
+	unsigned int padding;		/* function padding bytes (__pfx_) */
+	bool ibt;			/* functions may start with endbr64 */
+	struct special *specials;
+	size_t nspecials;
+};
+extern struct kernel_profile profile;
+void profile_load(void);
+#define ENDBR_LEN 4
+bool starts_with_endbr(const struct unit *u);
 const struct special *special_find(const char *name);
 bool section_is_paired_table(const char *name);
 bool section_ignored(const struct section *sec);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The x86-64 special sections of a 6.1 kernel object, as data.  Each entry
+ * The special sections of a kernel object, as the profile describes them
+ * (profiles/NAME/sections).  Each entry
  * of these tables describes a place in some function (its "anchor"): the
  * entries go with that function when it is kept, are compared with it when
  * they carry meaning the code bytes do not (which static key a jump label
@@ -11,30 +12,6 @@
 #include <string.h>
 #include "objmanip.h"
 #include "../kmodsrc/ksplice-meta.h"
-
-static const struct special specials[] = {
-	/* struct alt_instr: instr, repl (s32), cpuid (u16), lens (u8 x2) */
-	{ ".altinstructions", 12, 0, KSPLICE_SPECIAL_ALT, true, 0, 0, NULL, 0 },
-	/* struct bug_entry: addr, file (s32), line (u16), flags (u16) */
-	{ "__bug_table", 12, 0, 0, true, 8, 2, NULL, 0 },
-	/* struct exception_table_entry: insn, fixup, data (s32) */
-	{ "__ex_table", 12, 0, 0, true, 0, 0, NULL, 0 },
-	/* struct jump_entry: code, target (s32), key (s64, branch bits) */
-	{ "__jump_table", 16, 0, KSPLICE_SPECIAL_JUMP_LABEL, true, 0, 0, NULL, 0 },
-	/* struct static_call_site: addr, key (s32) */
-	{ ".static_call_sites", 8, 0, KSPLICE_SPECIAL_STATIC_CALL, true, 0, 0, NULL, 0 },
-	{ ".retpoline_sites", 4, 0, KSPLICE_SPECIAL_RETPOLINE, false, 0, 0, NULL, 0 },
-	{ ".return_sites", 4, 0, KSPLICE_SPECIAL_RETURN, false, 0, 0, NULL, 0 },
-	{ ".call_sites", 4, 0, 0, false, 0, 0, NULL, 0 },
-	{ ".smp_locks", 4, 0, KSPLICE_SPECIAL_SMP_LOCK, false, 0, 0, NULL, 0 },
-	/* struct paravirt_patch_site: instr (u8 *), type, len (u8) */
-	{ ".parainstructions", 16, 0, KSPLICE_SPECIAL_PARAVIRT, true, 0, 0, NULL, 0 },
-	{ "__mcount_loc", 8, 0, KSPLICE_SPECIAL_MCOUNT, false, 0, 0, NULL, 0 },
-	/* .orc_unwind[i] (struct orc_entry, 6 bytes) goes with ip[i] */
-	{ ".orc_unwind_ip", 4, 0, 0, false, 0, 0, ".orc_unwind", 6 },
-	/* pointers to struct pi_entry; anchored through pi_entry.func */
-	{ ".printk_index", 8, 0, 0, false, 0, 0, NULL, 0 },
-};
 
 /* Never compared nor copied: module plumbing the build regenerates. */
 static const char *const ignored_prefixes[] = {
@@ -48,15 +25,21 @@ const struct special *special_find(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(specials) / sizeof(specials[0]); i++)
-		if (!strcmp(specials[i].name, name))
-			return &specials[i];
+	for (i = 0; i < profile.nspecials; i++)
+		if (!strcmp(profile.specials[i].name, name))
+			return &profile.specials[i];
 	return NULL;
 }
 
 bool section_is_paired_table(const char *name)
 {
-	return !strcmp(name, ".orc_unwind");
+	size_t i;
+
+	for (i = 0; i < profile.nspecials; i++)
+		if (profile.specials[i].pair &&
+		    !strcmp(profile.specials[i].pair, name))
+			return true;
+	return false;
 }
 
 bool section_ignored(const struct section *sec)
@@ -140,8 +123,8 @@ static void section_entries(struct object *obj, struct section *sec)
 	size_t n, i, r = 0;
 
 	if (sec->size % es)
-		die("%s: section %s: size %zu is not a multiple of %u (not a 6.1 x86-64 layout?)",
-		    obj->path, sec->name, sec->size, es);
+		die("%s: section %s: size %zu is not a multiple of %u (entry size in kernel profile %s)",
+		    obj->path, sec->name, sec->size, es, profile.dir);
 	n = sec->size / es;
 	obj->ents = xrealloc(obj->ents, (obj->nents + n) * sizeof(*obj->ents));
 	for (i = 0; i < n; i++) {

@@ -72,10 +72,16 @@ static int cmp_sym(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/*
+ * __pfx_F marks the padding before F (objtool --prefix): part of F's
+ * section, never a function of its own, and never compared (call-depth
+ * tracking rewrites it at boot).
+ */
 static bool unit_symbol(const struct symbol *s)
 {
 	return (s->type == STT_FUNC || s->type == STT_OBJECT) &&
-		s->sym.st_value <= s->sec->size;
+		s->sym.st_value <= s->sec->size &&
+		!has_prefix(s->name, "__pfx_");
 }
 
 /* Symbols of one section, by address: one unit per start. */

@@ -55,18 +55,32 @@ static const unsigned char *unit_bytes(const struct unit *u)
 	return u->sec->data ? u->sec->data + u->start : NULL;
 }
 
-/* call __fentry__ (e8 rel32) as the first instruction, as -mfentry emits. */
+static const unsigned char endbr64[ENDBR_LEN] = { 0xf3, 0x0f, 0x1e, 0xfa };
+
+/* endbr64 as the first instruction, as -fcf-protection=branch emits. */
+bool starts_with_endbr(const struct unit *u)
+{
+	const unsigned char *b = unit_bytes(u);
+
+	return b && u->size >= ENDBR_LEN && !memcmp(b, endbr64, ENDBR_LEN);
+}
+
+/*
+ * call __fentry__ (e8 rel32) as the first instruction after any endbr64,
+ * as -mfentry emits.
+ */
 bool starts_with_fentry(const struct unit *u)
 {
 	const unsigned char *b = unit_bytes(u);
+	GElf_Addr at = starts_with_endbr(u) ? ENDBR_LEN : 0;
 	size_t i;
 
-	if (!b || u->size < 5 || b[0] != 0xe8)
+	if (!b || u->size < at + 5 || b[at] != 0xe8)
 		return false;
 	for (i = u->first_rel; i < u->first_rel + u->nrel; i++) {
 		const struct reloc *r = &u->sec->relocs[i];
 
-		if (r->offset == u->start + 1)
+		if (r->offset == u->start + at + 1)
 			return !strcmp(r->sym->name, "__fentry__");
 	}
 	return false;
@@ -112,7 +126,9 @@ unsigned int special_window(const struct sp_entry *e, const struct unit *u)
 	b += e->anchor_off;
 	switch (e->sec->special->kind) {
 	case KSPLICE_SPECIAL_ALT:
-		len = ent[10];
+	case KSPLICE_SPECIAL_PARAVIRT:
+		len = e->sec->special->len_off >= 0 ?
+			ent[e->sec->special->len_off] : 0;
 		break;
 	case KSPLICE_SPECIAL_JUMP_LABEL:
 		len = jump_label_len(b, room);
@@ -120,16 +136,17 @@ unsigned int special_window(const struct sp_entry *e, const struct unit *u)
 	case KSPLICE_SPECIAL_RETPOLINE:
 		len = branch_len(b, room);
 		break;
-	case KSPLICE_SPECIAL_PARAVIRT:
-		len = ent[9];
-		break;
 	case KSPLICE_SPECIAL_SMP_LOCK:
 		len = 1;
 		break;
 	case KSPLICE_SPECIAL_MCOUNT:
 	case KSPLICE_SPECIAL_RETURN:
 	case KSPLICE_SPECIAL_STATIC_CALL:
+	case KSPLICE_SPECIAL_CALL:
 		len = 5;
+		break;
+	case KSPLICE_SPECIAL_ENDBR:
+		len = ENDBR_LEN;
 		break;
 	default:
 		return 0;
