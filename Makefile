@@ -37,8 +37,11 @@ lab: setup
 check: setup all lab
 	tests/run-all
 
+# The demo runs on every kernel profile, one after the other.
 demo: setup all lab
-	tests/demo
+	for k in $$(ls -d profiles/*/ | xargs -n1 basename); do \
+		KSPLICE_KERNEL=$$k tests/demo || exit 1; \
+	done
 
 bench: setup all lab
 	tests/bench/run
