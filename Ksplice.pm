@@ -595,7 +595,8 @@ sub parse_cmd_file {
 	my ($cmdfile) = @_;
 	my $s = read_file($cmdfile);
 	return undef unless defined $s;
-	my ($cmd) = $s =~ /^cmd_\S+\s*:=\s*(.*)$/m;
+	# 6.1 names the line cmd_<target>, 6.12 savedcmd_<target>
+	my ($cmd) = $s =~ /^(?:saved)?cmd_\S+\s*:=\s*(.*)$/m;
 	$cmd //= '';
 	my %r = (cmd => $cmd);
 	($r{modname}) = $cmd =~ /-DKBUILD_MODNAME=['"]*([\w-]+)/;
