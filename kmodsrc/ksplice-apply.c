@@ -4,9 +4,10 @@
  * stop_machine check every thread's stack and switch the jumps.  The stack
  * check (ksplice-stacks.c) does most of its work before stop_machine.
  *
- * The jump goes after the 5-byte __fentry__ site when the function has one,
- * so that ftrace and (ftrace-based) kprobes on the old function keep working:
- * they run first, return to entry+5 and follow the jump.
+ * The jump goes after the function's endbr64 (IBT: indirect calls land on
+ * it) and its 5-byte __fentry__ site when it has them, so that ftrace and
+ * (ftrace-based) kprobes on the old function keep working: they run first,
+ * return past the site and follow the jump.
  */
 #include <linux/delay.h>
 #include <linux/ktime.h>
@@ -237,7 +238,7 @@ static int plan_jump(struct ksplice_change *c, const struct ksplice_patch *p,
 		j->prev_addr = m->code;
 		j->prev_size = m->sect->size;
 	}
-	off = ksplice_match_has_fentry(c, m) ? KSPLICE_FENTRY_LEN : 0;
+	off = ksplice_match_jump_offset(c, m);
 	if (off + KSPLICE_JMP_LEN > m->sect->size) {
 		ksplice_debug("%s: %llu bytes, too short for a jump at +%lu\n",
 			      j->name, m->sect->size, off);

@@ -18,6 +18,9 @@
 #include "ksplice.h"
 
 static const u8 nop5[KSPLICE_FENTRY_LEN] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+static const u8 endbr64[KSPLICE_ENDBR_LEN] = { 0xf3, 0x0f, 0x1e, 0xfa };
+/* what the kernel writes over an unused endbr64 with IBT on (osp nopl) */
+static const u8 endbr_sealed[KSPLICE_ENDBR_LEN] = { 0x66, 0x0f, 0x1f, 0x00 };
 
 const char *ksplice_sym_name(const struct ksplice_symbol *sym)
 {
@@ -124,15 +127,35 @@ static const char *special_name(u32 kind)
 		[KSPLICE_SPECIAL_PARAVIRT] = "paravirt",
 		[KSPLICE_SPECIAL_MCOUNT] = "__fentry__",
 		[KSPLICE_SPECIAL_SMP_LOCK] = "lock prefix",
+		[KSPLICE_SPECIAL_CALL] = "call site",
+		[KSPLICE_SPECIAL_ENDBR] = "endbr",
 	};
 
 	return kind < ARRAY_SIZE(names) && names[kind] ? names[kind] : "?";
 }
 
 /*
+ * The call to __fentry__ is a call site too (call-depth tracking lists
+ * it): there ftrace's rules apply, which include its NOP.
+ */
+static bool fentry_call_site(const struct ksplice_mod_change_part *old,
+			     const struct ksplice_special *call)
+{
+	const struct ksplice_special *sp;
+
+	for_each_table(sp, old->specials, old->specials_end)
+		if (sp->kind == KSPLICE_SPECIAL_MCOUNT &&
+		    sp->sect == call->sect && sp->offset == call->offset)
+			return true;
+	return false;
+}
+
+/*
  * Windows whose running contents we can check, not merely tolerate: the
  * __fentry__ site is a 5-byte NOP or a call (tracing on), a return thunk
- * site a jmp (to whichever thunk the CPU needs) or ret; int3 padding.
+ * site a jmp (to whichever thunk the CPU needs) or ret; int3 padding; an
+ * endbr64 stays or is sealed; a call stays a call (call-depth tracking may
+ * point it into the callee's padding).
  */
 static bool special_ok(const struct ksplice_special *sp, const u8 *run)
 {
@@ -143,6 +166,13 @@ static bool special_ok(const struct ksplice_special *sp, const u8 *run)
 		if (sp->len != KSPLICE_FENTRY_LEN)
 			return true;
 		return !memcmp(run, nop5, sizeof(nop5)) || run[0] == 0xe8;
+	case KSPLICE_SPECIAL_ENDBR:
+		if (sp->len != KSPLICE_ENDBR_LEN)
+			return false;
+		return !memcmp(run, endbr64, KSPLICE_ENDBR_LEN) ||
+			!memcmp(run, endbr_sealed, KSPLICE_ENDBR_LEN);
+	case KSPLICE_SPECIAL_CALL:
+		return sp->len == KSPLICE_JMP_LEN && run[0] == 0xe8;
 	case KSPLICE_SPECIAL_RETURN:
 		if (run[0] == 0xe9)
 			return true;
@@ -236,12 +266,25 @@ static int match_at(struct ksplice_change *c, const struct ksplice_section *s,
 	for_each_table(sp, old->specials, old->specials_end) {
 		if (sp->sect != s->address)
 			continue;
+		if (sp->kind == KSPLICE_SPECIAL_CALL && fentry_call_site(old, sp))
+			continue;
 		if (!special_ok(sp, run + sp->offset)) {
 			ksplice_debug("%s @%lx: bad %s site at offset 0x%x\n",
 				      name, code, special_name(sp->kind),
 				      sp->offset);
 			ksplice_debug_hex("run", run + sp->offset, sp->len);
 			goto out;
+		}
+		/*
+		 * A call site's target still binds its label (the callee may be
+		 * a local the new code needs); if call-depth tracking pointed
+		 * it into the callee's padding, the label takes the accounting
+		 * thunk, which falls through into the callee, and any other use
+		 * of the label that disagrees refuses the match.
+		 */
+		if (sp->kind == KSPLICE_SPECIAL_CALL) {
+			mask[sp->offset] = MASK_SPECIAL;
+			continue;
 		}
 		memset(mask + sp->offset, MASK_SPECIAL, sp->len);
 	}
@@ -312,18 +355,24 @@ out:
 
 /* ---- a candidate: the function itself, or an earlier update's replacement ---- */
 
-static bool sect_has_fentry(const struct ksplice_change *c,
-			    const struct ksplice_section *s)
+/*
+ * Where the jump goes in a function: after its endbr64 (indirect calls
+ * land there with IBT) and its __fentry__ site (ftrace and kprobes keep
+ * using it), as objmanip recorded the entry.
+ */
+static unsigned long sect_jump_offset(const struct ksplice_change *c,
+				      const struct ksplice_section *s)
 {
 	const struct ksplice_special *sp;
+	unsigned long off = s->flags & KSPLICE_SECT_ENDBR ? KSPLICE_ENDBR_LEN : 0;
 
 	if (s->flags & KSPLICE_SECT_FENTRY)
-		return true;
+		return off + KSPLICE_FENTRY_LEN;
 	for_each_table(sp, c->old->specials, c->old->specials_end)
-		if (sp->sect == s->address && sp->offset == 0 &&
+		if (sp->sect == s->address && sp->offset == off &&
 		    sp->kind == KSPLICE_SPECIAL_MCOUNT)
-			return true;
-	return false;
+			return off + KSPLICE_FENTRY_LEN;
+	return off;
 }
 
 /*
@@ -334,7 +383,7 @@ static unsigned long stacked_code(const struct ksplice_change *c,
 				  const struct ksplice_section *s,
 				  unsigned long run)
 {
-	unsigned long site = run + (sect_has_fentry(c, s) ? KSPLICE_FENTRY_LEN : 0);
+	unsigned long site = run + sect_jump_offset(c, s);
 	char modname[MODULE_NAME_LEN];
 	u8 insn[KSPLICE_JMP_LEN];
 	unsigned long dest;
@@ -533,8 +582,8 @@ const struct ksplice_match *ksplice_find_match(const struct ksplice_change *c,
 	return NULL;
 }
 
-bool ksplice_match_has_fentry(const struct ksplice_change *c,
-			      const struct ksplice_match *m)
+unsigned long ksplice_match_jump_offset(const struct ksplice_change *c,
+					const struct ksplice_match *m)
 {
-	return sect_has_fentry(c, m->sect);
+	return sect_jump_offset(c, m->sect);
 }

@@ -13,6 +13,7 @@
 
 #define KSPLICE_JMP_LEN		5	/* e9 rel32 */
 #define KSPLICE_FENTRY_LEN	5	/* call __fentry__ / nopl 0x0(%rax,%rax,1) */
+#define KSPLICE_ENDBR_LEN	4	/* endbr64 */
 
 enum ksplice_stage {
 	STAGE_PREPARING,
@@ -152,11 +153,12 @@ const char *ksplice_sym_name(const struct ksplice_symbol *sym);
 const char *ksplice_sym_label(const struct ksplice_symbol *sym);
 const struct ksplice_match *ksplice_find_match(const struct ksplice_change *c,
 					       const char *label);
-bool ksplice_match_has_fentry(const struct ksplice_change *c,
-			      const struct ksplice_match *m);
+unsigned long ksplice_match_jump_offset(const struct ksplice_change *c,
+					const struct ksplice_match *m);
 
 /* ksplice-reloc.c */
 int ksplice_write_relocs(struct ksplice_change *c);
+void ksplice_unwrite_relocs(struct ksplice_change *c);
 int ksplice_resolve_symbol(const char *target,
 			   const struct ksplice_symbol *sym, unsigned long *val);
 bool ksplice_reloc_is_early(const struct module *mod,
