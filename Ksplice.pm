@@ -28,7 +28,7 @@ use IO::Handle;
 use POSIX qw(WNOHANG setpgid _exit);
 use Time::HiRes qw(time sleep);
 
-our $VERSION = '0.1.0';
+our $VERSION = '0.1';         # = VERSION and debian/changelog (tests/ops checks)
 our @EXPORT_OK = qw(fatal info verbose warning);
 
 our $PROG = basename($0);
@@ -67,6 +67,8 @@ sub api_version {
 }
 
 sub state_dir  { return $ENV{KSPLICE_STATE_DIR} // '/var/run/ksplice' }
+# Installed updates (update packages, ksplice-apply --installed).
+sub updates_dir { return $ENV{KSPLICE_UPDATES_DIR} // '/var/lib/ksplice/updates' }
 sub sysfs_root { return $ENV{KSPLICE_SYSFS} // '/sys' }
 
 # ---------------------------------------------------------------- messages
@@ -719,7 +721,7 @@ use constant {
 	LIMIT_TOTAL   => 4 << 30,      # all the members
 	LIMIT_MEMBERS => 100_000,      # number of members
 };
-my @META_FILES = qw(contents utsname api-version timestamp sha256sums description debug/changed);
+my @META_FILES = qw(contents utsname api-version timestamp sha256sums description effective-version debug/changed);
 my %META_FILE = map { $_ => 1 } @META_FILES;
 
 sub fmt_bytes {
@@ -868,7 +870,8 @@ sub check_tarball {
 	return ($id, \@unpack);
 }
 
-sub first_line { my ($s) = @_; $s //= ''; my ($l) = split /\n/, $s; return $l // '' }
+# The first line of a message that says something (tar may start with an empty one).
+sub first_line { my ($s) = @_; $s //= ''; my ($l) = grep { /\S/ } split /\n/, $s; return $l // '' }
 
 # Every member of an unpacked update directory, checked like a tarball's
 # (lstat: a symbolic link is refused, never followed).  Returns the id and the
@@ -960,6 +963,8 @@ sub open_update {
 	$u->{description} = -f "$dir/description" ? read_file("$dir/description") : '';
 	chomp $u->{description};
 	$u->{patch} = -f "$dir/patch" ? read_file("$dir/patch") : '';
+	$u->{effective_version} = read_effective_version($dir, "$update is not a valid update");
+	$u->{changed} = -f "$dir/debug/changed" ? parse_changed(read_file("$dir/debug/changed")) : undef;
 	($u->{core}, $u->{changes}) = parse_contents(read_file("$dir/contents"), $id, "$update is not a valid update");
 	for my $f (module_files($u)) {
 		fatal("$update is not a valid update: $f missing") unless -f "$dir/$f" && !-l "$dir/$f";
@@ -1004,16 +1009,77 @@ sub parse_contents {
 	return ($core, \@changes);
 }
 
+# The functions an update changes, from its `debug/changed` (also kept as
+# `changed` in its record): lines "TARGET OBJECT changed|new FUNCTION", as
+# ksplice-create writes them.  Returns { TARGET => { changed => [...],
+# new => [...] } }, functions in the order of the file; other lines are
+# ignored.
+sub parse_changed {
+	my ($text) = @_;
+	my %t;
+	for (split /\n/, $text // '') {
+		my ($target, undef, $kind, $fn) = split ' ';
+		next unless defined $fn && ($kind eq 'changed' || $kind eq 'new') && valid_target($target);
+		$t{$target} //= { changed => [], new => [] };
+		push @{ $t{$target}{$kind} }, $fn unless grep { $_ eq $fn } @{ $t{$target}{$kind} };
+	}
+	return \%t;
+}
+
 sub module_files {
 	my ($u) = @_;
 	return ($u->{core}{file}, map { ($_->{new_file}, $_->{old_file}) } @{ $u->{changes} });
 }
 
+# ---------------------------------------------------------------- effective version
+
+# `effective-version` of an update (ksplice-create --effective-version): the
+# kernel version the running kernel is equivalent to once the update is
+# applied (e.g. the Debian release whose fix it carries), one line of
+# printable characters.  The same file is kept in the update's record
+# (STATE/updates/ID/) for ksplice-view --uname and --json.  This writer and
+# this reader are the only code that knows the format.
+use constant EFFECTIVE_VERSION => 'effective-version';
+use constant EFFECTIVE_VERSION_MAX => 200;
+
+sub valid_effective_version {
+	my ($v) = @_;
+	return defined $v && $v =~ /\A[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?\z/ && length $v <= EFFECTIVE_VERSION_MAX;
+}
+
+# The text of the member (or of the record's file) for version V.
+sub effective_version_text {
+	my ($v) = @_;
+	fatal("bad effective version '" . ($v // '') . "': one line of at most " . EFFECTIVE_VERSION_MAX .
+		" printable ASCII characters, no leading or trailing space") unless valid_effective_version($v);
+	return "$v\n";
+}
+
+sub write_effective_version {
+	my ($dir, $v) = @_;
+	write_file("$dir/" . EFFECTIVE_VERSION, effective_version_text($v));
+}
+
+# The effective version in DIR (an update or a record), undef when it has
+# none; WHERE starts the message that refuses a malformed one.
+sub read_effective_version {
+	my ($dir, $where) = @_;
+	my $f = "$dir/" . EFFECTIVE_VERSION;
+	return undef unless -e $f || -l $f;
+	fatal("$where: " . EFFECTIVE_VERSION . " is not a regular file") if -l $f || !-f _;
+	my $s = read_file($f) // fatal("cannot read $f: $!");
+	my ($v) = $s =~ /\A([^\n]*)\n\z/;
+	fatal("$where: bad " . EFFECTIVE_VERSION . " (one line of at most " . EFFECTIVE_VERSION_MAX .
+		" printable ASCII characters expected)") unless valid_effective_version($v);
+	return $v;
+}
+
 # ---------------------------------------------------------------- digests
 
-# `sha256sums` of an update: one line per module file, "HEX  FILE" (the
-# format of sha256sum(1)), written by ksplice-create, checked by
-# ksplice-apply before anything is loaded.  This writer and this reader are
+# `sha256sums` of an update: one line per module file and for the
+# `effective-version` member, "HEX  FILE" (the format of sha256sum(1)),
+# written by ksplice-create, checked by ksplice-apply before anything is
+# loaded.  This writer and this reader are
 # the only code that knows the format.
 sub sha256_file {
 	my ($f) = @_;
@@ -1034,8 +1100,9 @@ sub write_digests {
 	write_file("$dir/sha256sums", $s);
 }
 
-# Every module file of update U must have its digest in sha256sums and match
-# it; every file sha256sums names must match too.
+# Every module file of update U (and its effective-version, when it has one)
+# must have its digest in sha256sums and match it; every file sha256sums
+# names must match too.
 sub check_digests {
 	my ($u, $update) = @_;
 	my $f = "$u->{dir}/sha256sums";
@@ -1047,7 +1114,7 @@ sub check_digests {
 		fatal("$update is not a valid update: sha256sums names $name twice") if $want{$name};
 		$want{$name} = $h;
 	}
-	for my $m (module_files($u)) {
+	for my $m (module_files($u), grep { -e "$u->{dir}/$_" || -l "$u->{dir}/$_" } EFFECTIVE_VERSION) {
 		fatal("$update is not a valid update: no SHA-256 digest of $m in sha256sums") unless $want{$m};
 	}
 	for my $name (sort keys %want) {
@@ -1143,6 +1210,7 @@ sub write_private {
 # Leftovers of a run killed while it recorded an update are then settled.
 our $STATE_LOCK;
 sub lock_state {
+	return $STATE_LOCK if $STATE_LOCK;    # held already (ksplice-apply --installed)
 	my $d = state_dir();
 	private_dir($d);
 	private_dir("$d/updates");
@@ -1208,6 +1276,29 @@ sub commit_record {
 	}
 	rename($p, $d) or fatal("cannot rename $p to $d: $!");
 	remove_tree($old) if -e $old;
+}
+
+# ---------------------------------------------------------------- installed updates
+
+# The updates installed in updates_dir() (/var/lib/ksplice/updates, where
+# the update packages put them): each a tarball ksplice-ID.tar.gz or an
+# unpacked directory ksplice-ID/, in install order.  The install order is
+# the order of their modification times (the update package's postinst sets
+# it to the time it is configured), then of their names; other names
+# (dpkg's temporary files among them) are not updates.  Returns
+# [{ id, path, name, mtime }].
+sub installed_updates {
+	my $d = updates_dir();
+	opendir(my $dh, $d) or return ();
+	my @e;
+	for my $n (readdir $dh) {
+		my ($id) = $n =~ /^ksplice-([a-z0-9]+)(?:\.tar\.gz)?$/;
+		next unless valid_id($id);
+		my @st = Time::HiRes::lstat("$d/$n") or next;
+		push @e, { id => $id, path => "$d/$n", name => $n, mtime => $st[9] };
+	}
+	closedir $dh;
+	return sort { $a->{mtime} <=> $b->{mtime} || $a->{name} cmp $b->{name} } @e;
 }
 
 sub saved_updates {

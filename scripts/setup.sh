@@ -13,7 +13,8 @@ for k in $(ksplice_kernels); do
 		echo "$IMAGE_PKG=$KPKG $HEADERS_PKG=$KPKG $SOURCE_PKG=$KPKG")"
 done
 plain="qemu-system-x86 busybox-static cpio libelf-dev libdw-dev binutils-dev flex bison dwarves bc
-xz-utils perl gcc-12 make patch kmod libssl-dev rsync valgrind python3 man-db iproute2"
+xz-utils perl gcc-12 make patch kmod libssl-dev rsync valgrind python3 man-db iproute2
+dpkg-dev debhelper fakeroot lintian systemd python3-jsonschema"
 
 missing=""
 for p in $pinned; do
