@@ -194,19 +194,20 @@ sub copyright {
 	my ($id) = @_;
 	my $year = strftime('%Y', gmtime);
 	return <<"EOF";
-Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
-Upstream-Name: ksplice update $id
-Comment: Built by ksplice-create from a Linux kernel source tree and a patch.
+Ksplice update $id, built by ksplice-create from a Linux kernel source tree
+and a patch.
 
-Files: *
-Copyright: $year the authors of the Linux kernel, of the patch of this update and of ksplice
+Copyright (C) $year the authors of the Linux kernel, of the patch of this
+update and of ksplice.
+
 License: GPL-2
- The kernel modules of this update are built from the Linux kernel source,
- the patch held in /var/lib/ksplice/updates/ksplice-$id.tar.gz and the
- ksplice kernel engine, all under the GNU General Public License version 2.
- .
- On Debian systems, the complete text of the GNU General Public License
- version 2 can be found in `/usr/share/common-licenses/GPL-2'.
+
+  The kernel modules of this update are built from the Linux kernel source,
+  the patch held in /var/lib/ksplice/updates/ksplice-$id.tar.gz and the
+  ksplice kernel engine, all under the GNU General Public License version 2.
+
+On Debian systems, the complete text of the GNU General Public License
+version 2 can be found in `/usr/share/common-licenses/GPL-2'.
 EOF
 }
 
