@@ -595,6 +595,9 @@ fail_hooks:
 	ksplice_call_hooks(KSPLICE_HOOK_FAIL_APPLY);
 	put_new_modules();
 out:
+	/* The targets may go, or load elsewhere, before the next attempt. */
+	list_for_each_entry(c, &u->changes, list)
+		ksplice_unwrite_relocs(c);
 	release_targets();
 	ksplice_free_plan();
 out_free:
@@ -607,8 +610,12 @@ out_free:
 int ksplice_reverse(void)
 {
 	struct ksplice_stop st = { .reverse = true };
+	struct ksplice_change *c;
 	int ret;
 
+	/* A later update calls code of ours: it must be undone first. */
+	if (ksplice_held())
+		return KSPLICE_MODULE_BUSY;
 	if (ksplice_call_hooks(KSPLICE_HOOK_PRE_REVERSE)) {
 		ret = KSPLICE_CALL_FAILED;
 		goto fail;
@@ -621,6 +628,9 @@ int ksplice_reverse(void)
 	if (ret != KSPLICE_OK)
 		goto fail;
 	ksplice_call_hooks(KSPLICE_HOOK_POST_REVERSE);
+	/* Our new code no longer runs: what it used of others may go. */
+	list_for_each_entry(c, &ksplice_update.changes, list)
+		ksplice_release_deps(c);
 	ksplice_unpin_pending();
 	put_new_modules();
 	release_targets();

@@ -55,6 +55,7 @@ static struct ksplice_change *find_change(const char *target, bool create)
 	if (!c)
 		return NULL;
 	strscpy(c->target, target, sizeof(c->target));
+	INIT_LIST_HEAD(&c->deps);
 	list_add_tail(&c->list, &ksplice_update.changes);
 	return c;
 }
@@ -110,8 +111,10 @@ void ksplice_unregister_part(struct ksplice_mod_change_part *part)
 	mutex_lock(&u->lock);
 	c = find_change(part->target, false);
 	if (c) {
-		if (c->new == part)
+		if (c->new == part) {
 			c->new = NULL;
+			c->relocs_done = false;	/* the fields went with it */
+		}
 		if (c->old == part)
 			c->old = NULL;
 		if (!c->new && !c->old) {
@@ -327,6 +330,7 @@ static void __exit ksplice_core_exit(void)
 	ksplice_labels_free();
 	ksplice_shadow_free_all();
 	ksplice_free_plan();
+	ksplice_deps_exit();
 	kfree(ksplice_update.conflicts);
 	ksplice_debug_exit();
 }

@@ -58,7 +58,7 @@ static int early_notify(struct notifier_block *nb, unsigned long action,
 	ret = ksplice_check_relocs(&part);
 	if (ret == KSPLICE_OK)
 		ret = ksplice_write_reloc_table(mod, target, part.relocs,
-						part.relocs_end, true);
+						part.relocs_end, NULL);
 	if (ret == KSPLICE_OK)
 		return NOTIFY_OK;
 	pr_err("ksplice: %s: cannot resolve its static keys/calls (see debugfs ksplice_%s)\n",

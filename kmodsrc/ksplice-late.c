@@ -6,11 +6,28 @@
  * and patched at MODULE_STATE_COMING, before its init runs: no thread can
  * be inside its code yet, so no stop_machine is needed.  A target that does
  * not match is refused (its load fails) rather than run unpatched.
+ *
+ * A target still running its init at apply time is patched with the rest
+ * (its load notification has passed).  Its init, like that of a target
+ * patched as it loaded, may still fail: the module then goes away, and
+ * its change waits for it to load again, with its old code kept for that.
  */
 #include <linux/module.h>
 #include <linux/notifier.h>
 #include <linux/string.h>
 #include "ksplice.h"
+
+/* Applied to a module still in its init: held like a late change. */
+static void pin_loading(struct ksplice_change *c)
+{
+	if (!c->target_mod ||
+	    READ_ONCE(c->target_mod->state) == MODULE_STATE_LIVE)
+		return;
+	if (!c->old || !try_module_get(c->old->mod))
+		return;	/* should it go, its change is dropped */
+	c->late = true;
+	ksplice_debug("%s: patched while running its init\n", c->target);
+}
 
 /* On a successful apply: keep the parts of skipped changes for later. */
 void ksplice_pin_pending(void)
@@ -19,7 +36,11 @@ void ksplice_pin_pending(void)
 
 	list_for_each_entry(c, &ksplice_update.changes, list) {
 		c->pending = false;
-		if (!c->skipped || !c->new || !c->old)
+		if (!c->skipped) {
+			pin_loading(c);
+			continue;
+		}
+		if (!c->new || !c->old)
 			continue;
 		if (!try_module_get(c->new->mod))
 			continue;
@@ -80,6 +101,7 @@ static int late_apply(struct ksplice_change *c, struct module *mod)
 	} else {
 		u->nr_jumps = first;
 		ksplice_free_pieces(c);
+		ksplice_unwrite_relocs(c);
 		c->skipped = true;
 		c->target_mod = NULL;
 		module_put(mod);
@@ -88,8 +110,13 @@ static int late_apply(struct ksplice_change *c, struct module *mod)
 	return ret;
 }
 
-/* A late-patched module went away (its init failed): forget its jumps. */
-static void late_gone(struct ksplice_change *c)
+/*
+ * The target of an applied change went away (its init failed, or it was
+ * forced out): forget its jumps, and the addresses the new code got from
+ * it.  A late change (old and new code still pinned) waits for the module
+ * to load again, as before it first loaded.
+ */
+static void target_gone(struct ksplice_change *c)
 {
 	struct ksplice_update *u = &ksplice_update;
 	int i, n = 0;
@@ -102,12 +129,17 @@ static void late_gone(struct ksplice_change *c)
 	}
 	u->nr_jumps = n;
 	ksplice_free_pieces(c);
+	ksplice_unwrite_relocs(c);
 	c->target_mod = NULL;	/* its reference went with it */
 	c->skipped = true;
-	c->late = false;
-	module_put(c->new->mod);	/* as pending: old and new still pinned */
-	c->pending = false;
-	module_put(c->old->mod);
+	if (c->late) {
+		c->late = false;
+		c->pending = true;
+		ksplice_debug("%s: went away; patched again when it loads\n",
+			      c->target);
+		return;
+	}
+	module_put(c->new->mod);	/* get_new_modules() pinned it */
 	ksplice_debug("%s: went away; its change is dropped\n", c->target);
 }
 
@@ -128,8 +160,8 @@ static int late_notify(struct notifier_block *nb, unsigned long action,
 		if (!ksplice_same_modname(c->target, mod->name))
 			continue;
 		if (action == MODULE_STATE_GOING) {
-			if (c->late && c->target_mod == mod)
-				late_gone(c);
+			if (c->target_mod == mod)
+				target_gone(c);
 			continue;
 		}
 		if (!c->pending)

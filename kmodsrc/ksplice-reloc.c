@@ -166,14 +166,17 @@ bool ksplice_reloc_is_early(const struct module *mod,
 
 /*
  * Write the relocations of [@start, @end) of the new code module @mod for
- * @target: the early ones only (@early) or all the others.  The table
- * passed ksplice_check_relocs(): every field lies in @mod.
+ * @target: those of change @c, or with @c NULL the early ones only.  The
+ * table passed ksplice_check_relocs(): every field lies in @mod.  What
+ * they resolve to in another update's code, @c depends on (ksplice-deps.c).
  */
 int ksplice_write_reloc_table(struct module *mod, const char *target,
 			      const struct ksplice_reloc *start,
-			      const struct ksplice_reloc *end, bool early)
+			      const struct ksplice_reloc *end,
+			      struct ksplice_change *c)
 {
 	const struct ksplice_reloc *r;
+	bool early = !c;
 	int ret = KSPLICE_OK, i, n = 0;
 	u64 *vals;
 
@@ -201,6 +204,8 @@ int ksplice_write_reloc_table(struct module *mod, const char *target,
 			goto out;
 		}
 		ret = ksplice_resolve_symbol(target, sym, &S);
+		if (ret == KSPLICE_OK && c)
+			ret = ksplice_depend(c, S, ksplice_sym_name(sym));
 		if (ret != KSPLICE_OK)
 			goto out;
 		if (reloc_value(r, S, (u8 *)&vals[r - start])) {
@@ -224,6 +229,30 @@ out:
 	return ret;
 }
 
+/*
+ * Put the canaries back into the fields written for @c, and let go of
+ * what they used of other updates: its target went away, or the apply
+ * failed and the target may load elsewhere before the next attempt.  The
+ * next match writes them afresh.  The early fields (static keys and
+ * calls), written once when the new code module loaded, stay.
+ */
+void ksplice_unwrite_relocs(struct ksplice_change *c)
+{
+	const u64 canary = KSPLICE_CANARY64;	/* its first 4 bytes too */
+	const struct ksplice_reloc *r;
+
+	ksplice_release_deps(c);
+	if (!c->relocs_done)
+		return;
+	mutex_lock(ksplice_text_mutex);
+	for_each_table(r, c->new->relocs, c->new->relocs_end)
+		if (!ksplice_reloc_is_early(c->new->mod, r))
+			ksplice_text_poke((void *)(unsigned long)r->blank_addr,
+					  &canary, r->size);
+	mutex_unlock(ksplice_text_mutex);
+	c->relocs_done = false;
+}
+
 int ksplice_write_relocs(struct ksplice_change *c)
 {
 	int ret;
@@ -231,8 +260,10 @@ int ksplice_write_relocs(struct ksplice_change *c)
 	if (c->relocs_done)
 		return KSPLICE_OK;
 	ret = ksplice_write_reloc_table(c->new->mod, c->target, c->new->relocs,
-					c->new->relocs_end, false);
+					c->new->relocs_end, c);
 	if (ret == KSPLICE_OK)
 		c->relocs_done = true;
+	else
+		ksplice_release_deps(c);
 	return ret;
 }

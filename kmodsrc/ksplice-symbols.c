@@ -196,18 +196,35 @@ int ksplice_find_candidates(const char *name, const char *target,
 	return walk_symbols(&w);
 }
 
-/* The module containing @addr (its name copied out), or NULL. */
-struct module *ksplice_module_address(unsigned long addr, char *name,
-				      size_t len)
+/*
+ * The module containing @addr (its name copied out), or NULL; with @get,
+ * a counted reference on it.  Preemption off keeps the module found from
+ * being freed before the reference is taken.
+ */
+static struct module *module_at(unsigned long addr, char *name, size_t len,
+				bool get)
 {
 	struct module *mod;
 
 	preempt_disable();
 	mod = module_address(addr);
+	if (mod && get && !try_module_get(mod))
+		mod = NULL;
 	if (mod && name)
 		strscpy(name, mod->name, len);
 	preempt_enable();
 	return mod;
+}
+
+struct module *ksplice_module_address(unsigned long addr, char *name,
+				      size_t len)
+{
+	return module_at(addr, name, len, false);
+}
+
+struct module *ksplice_get_module(unsigned long addr, char *name, size_t len)
+{
+	return module_at(addr, name, len, true);
 }
 
 /*
@@ -224,12 +241,16 @@ static int target_cb(void *data, const char *name, unsigned long addr)
 	preempt_enable();
 	if (!mod)
 		return 0;
-	if (mod->state == MODULE_STATE_LIVE && try_module_get(mod))
+	/*
+	 * A module still running its init is loaded too: its code runs, and
+	 * its load notification has passed, so it must be patched now.
+	 */
+	if (mod->state != MODULE_STATE_GOING && try_module_get(mod))
 		*found = mod;
 	return 1;
 }
 
-/* A counted reference on the loaded, live module @target, or NULL. */
+/* A counted reference on the loaded module @target (live or in its init). */
 struct module *ksplice_get_target(const char *target)
 {
 	struct module *found = NULL;

@@ -85,13 +85,15 @@ struct ksplice_change {
 	struct ksplice_mod_change_part *new, *old;
 	struct module *target_mod;	/* NULL for vmlinux; referenced while applied */
 	bool skipped;			/* --partial and the target is not loaded */
-	bool relocs_done;		/* new code fields written (once only) */
+	bool relocs_done;		/* new code fields written for target_mod */
 	bool pending;			/* skipped, waiting for its target to load */
-	bool late;			/* applied when its target loaded */
+	bool late;			/* applied to a target that may still
+					 * fail its init: old code pinned */
 	struct ksplice_match *matches;
 	int nr_matches;
 	struct ksplice_piece *pieces;	/* while planned or applied */
 	int nr_pieces;
+	struct list_head deps;		/* other updates' code it uses */
 	u64 match_ns;			/* its last run-pre matching */
 };
 
@@ -127,6 +129,7 @@ int ksplice_find_candidates(const char *name, const char *target,
 			    struct ksplice_cands *cands);
 void ksplice_cands_free(struct ksplice_cands *cands);
 struct module *ksplice_module_address(unsigned long addr, char *name, size_t len);
+struct module *ksplice_get_module(unsigned long addr, char *name, size_t len);
 bool ksplice_target_loaded(const char *target);
 struct module *ksplice_get_target(const char *target);
 extern void *(*ksplice_text_poke)(void *addr, const void *opcode, size_t len);
@@ -165,11 +168,21 @@ bool ksplice_reloc_is_early(const struct module *mod,
 			    const struct ksplice_reloc *r);
 int ksplice_write_reloc_table(struct module *mod, const char *target,
 			      const struct ksplice_reloc *start,
-			      const struct ksplice_reloc *end, bool early);
+			      const struct ksplice_reloc *end,
+			      struct ksplice_change *c);
 
 /* ksplice-check.c */
 int ksplice_check_part(const struct ksplice_mod_change_part *part);
 int ksplice_check_relocs(const struct ksplice_mod_change_part *part);
+
+/* ksplice-deps.c */
+#define ksplice_hold	KSPLICE_PASTE(ksplice_hold_, KSPLICE_ID)
+int ksplice_hold(const char *user, const char *sym, bool hold);
+bool ksplice_held(void);
+int ksplice_depend(struct ksplice_change *c, unsigned long addr,
+		   const char *sym);
+void ksplice_release_deps(struct ksplice_change *c);
+void ksplice_deps_exit(void);
 
 /* ksplice-late.c */
 int ksplice_late_init(void);

@@ -9,6 +9,8 @@
 #   $OUT/kfix5/  vmlinux: new code needs a missing symbol (failed_to_find)
 #   $OUT/kfix6/  vmlinux: cpu_startup_entry, where every idle thread is
 #                (code_busy naming swapper/N)
+#   $OUT/kfix8/  ksplice_fixture_target: fixture_show calling the function
+#                ksplice_fix_helper that kfix1 adds
 #   $OUT/kfix{wrap,size0,huge,field,repl}/  vmlinux: corrupt metadata
 #                (unexpected): see below
 # each update dir holding ksplice-<id>.ko, ksplice-<id>_<t>-{new,old}.ko,
@@ -60,6 +62,8 @@ python3 "$here/mkold.py" "$OUT/cmdline_pre.o" cmdline_proc_show \
 sed 's/n_saved: .asciz "saved_command_line"/n_saved: .asciz "ksplice_no_such_symbol"/' \
 	"$obj/cmdline_new_meta.S" > "$obj/cmdline_missing_meta.S"
 python3 "$here/mkold.py" "$OUT/idle_pre.o" cpu_startup_entry > "$obj/idle_old.S"
+python3 "$here/mkold.py" "$OUT/target/fixture_target.o" fixture_show \
+	> "$obj/fixture_show_old.S"
 # Corrupt metadata, which the engine must refuse (unexpected) without
 # following it: a window whose 32-bit offset + length wraps around, a
 # relocation field of 0 bytes, a section larger than the module; in new
@@ -78,12 +82,13 @@ for f in cmdline_field_meta.S cmdline_repl_meta.S; do
 	! cmp -s "$obj/cmdline_new_meta.S" "$obj/$f" || { echo "$f: sed changed nothing" >&2; exit 1; }
 done
 olds="cmdline_old cmdline_bad_old fixture_old cmdline_special_old idle_old \
-	cmdline_wrap_old cmdline_size0_old cmdline_huge_old"
+	cmdline_wrap_old cmdline_size0_old cmdline_huge_old fixture_show_old"
 cat > "$obj/Kbuild" <<EOK
 obj-m := fixobjs.o
 fixobjs-y := brackets-begin.o brackets-end.o cmdline_new.o cmdline_new_meta.o \
 	fixture_new.o fixture_new_meta.o cmdline_missing_meta.o \
 	idle_new.o idle_new_meta.o cmdline_field_meta.o cmdline_repl_meta.o \
+	dep_new.o dep_new_meta.o \
 	$(for o in $olds; do printf ' %s.o' $o; done)
 ccflags-y := -I\$(src)
 $(for o in $olds; do echo "OBJECT_FILES_NON_STANDARD_$o.o := y"; done)
@@ -114,6 +119,7 @@ update kfix4 vmlinux cmdline_new.o cmdline_new_meta.o -- cmdline_special_old.o
 update kfix5 vmlinux cmdline_new.o cmdline_missing_meta.o -- cmdline_old.o
 update kfix3 ksplice_fixture_target fixture_new.o fixture_new_meta.o -- fixture_old.o
 update kfix6 vmlinux idle_new.o idle_new_meta.o -- idle_old.o
+update kfix8 ksplice_fixture_target dep_new.o dep_new_meta.o -- fixture_show_old.o
 update kfixwrap vmlinux cmdline_new.o cmdline_new_meta.o -- cmdline_wrap_old.o
 update kfixsize0 vmlinux cmdline_new.o cmdline_new_meta.o -- cmdline_size0_old.o
 update kfixhuge vmlinux cmdline_new.o cmdline_new_meta.o -- cmdline_huge_old.o

@@ -170,6 +170,38 @@ check "late-patched target back to original" test "$(cat /proc/ksplice_fixture)"
 check "kfix3 modules unload after partial undo" unload kfix3 $M
 check "target unloads after partial undo" rmmod $M
 
+# --- 5b. partial: a target whose init fails once, a target in its init ---
+load kfix3 $M
+echo 1 > /sys/module/ksplice_kfix3/ksplice/partial
+stage kfix3 applied
+check "kfix3 partial before the target loads: ok" test "$(sysf kfix3 abort_cause)/$(sysf kfix3 stage)" = ok/applied
+check "target whose init fails does not load" sh -c "! insmod $F/target/$M.ko init_fail=1 2>/dev/null"
+check "target loads again after its failed init" insmod $F/target/$M.ko
+check "target patched on the load after the failed one" test "$(cat /proc/ksplice_fixture)" = "fixture patched"
+stage kfix3 reversed
+check "kfix3 undo after the failed init: ok" test "$(sysf kfix3 abort_cause)/$(sysf kfix3 stage)" = ok/reversed
+check "target original after that undo" test "$(cat /proc/ksplice_fixture)" = "fixture original"
+check "kfix3 modules unload" unload kfix3 $M
+check "target unloads" rmmod $M
+insmod $F/target/$M.ko init_delay_ms=8000 &
+loader=$!
+i=0
+while [ "$(cat /sys/module/$M/initstate 2>/dev/null)" != coming ] && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+load kfix3 $M
+echo 1 > /sys/module/ksplice_kfix3/ksplice/partial
+stage kfix3 applied
+check "kfix3 partial while the target runs its init: ok" test "$(sysf kfix3 abort_cause)/$(sysf kfix3 stage)" = ok/applied
+check "the target was still in its init then" test "$(cat /sys/module/$M/initstate)" = coming
+wait $loader
+check "target patched though its init ran at apply" test "$(cat /proc/ksplice_fixture)" = "fixture patched"
+stage kfix3 reversed
+check "kfix3 undo: ok" test "$(sysf kfix3 abort_cause)/$(sysf kfix3 stage)" = ok/reversed
+check "target original after undo" test "$(cat /proc/ksplice_fixture)" = "fixture original"
+check "kfix3 modules unload" unload kfix3 $M
+check "target unloads" rmmod $M
+
 # --- 6. module target: code_busy, then apply, pin, undo busy ---
 insmod $F/target/$M.ko
 check "target module says original" test "$(cat /proc/ksplice_fixture)" = "fixture original"
@@ -196,6 +228,14 @@ check "conflicts names cat $napper fixture_nap.cold" test "$conf" = "cat $napper
 check "debug log lists the .cold piece" grep -q "fixture_nap.cold: piece of a replaced function" /sys/kernel/debug/ksplice_kfix3
 check "conflicts readable by root only" test "$(stat -c %a /sys/module/ksplice_kfix3/ksplice/conflicts)" = 400
 kill $napper; wait $napper 2>/dev/null
+# The failed attempts wrote the new code's fields for this load of the
+# target; the next attempt must write them for the one it finds.
+base() { awk -v m=$M '$1 == m { print $6 }' /proc/modules; }
+was=$(base)
+rmmod $M && insmod $F/target/ksplice_fixture_filler.ko && insmod $F/target/$M.ko
+rmmod ksplice_fixture_filler
+echo "# target at $was, then at $(base)"
+check "target reloaded elsewhere" test "$(base)" != "$was"
 stage kfix3 applied
 check "kfix3 apply once the sleeper left: ok" test "$(sysf kfix3 abort_cause)" = ok
 check "target module says patched" test "$(cat /proc/ksplice_fixture)" = "fixture patched"
@@ -224,6 +264,29 @@ check "kfix3 undo: ok" test "$(sysf kfix3 abort_cause)/$(sysf kfix3 stage)" = ok
 check "target module says original again" test "$(cat /proc/ksplice_fixture)" = "fixture original"
 unload kfix3 $M
 check "target module unloads after undo" rmmod $M
+
+# --- 6b. kfix8 calls a function that kfix1 added: kfix1 waits for it ---
+insmod $F/target/$M.ko
+load kfix1 vmlinux
+stage kfix1 applied
+load kfix8 $M
+stage kfix8 applied
+check "kfix8 (using kfix1's new function) applies" test "$(sysf kfix8 abort_cause)/$(sysf kfix8 stage)" = ok/applied
+check "kfix8 calls kfix1's function" test "$(cat /proc/ksplice_fixture)" = "fixture patched by kfix1"
+stage kfix1 reversed
+check "undo of kfix1 while kfix8 uses it: module_busy" test "$(sysf kfix1 abort_cause)/$(sysf kfix1 stage)" = module_busy/applied
+conf=$(sysf kfix1 conflicts)
+echo "# conflicts: $conf"
+check "kfix1's conflicts name kfix8's module and the function" test "$conf" = "ksplice_kfix8_${M}_new ksplice_fix_helper"
+stage kfix8 reversed
+check "kfix8 undo: ok" test "$(sysf kfix8 abort_cause)/$(sysf kfix8 stage)" = ok/reversed
+check "kfix8 modules unload" unload kfix8 $M
+stage kfix1 reversed
+check "kfix1 undo once kfix8 is gone: ok" test "$(sysf kfix1 abort_cause)/$(sysf kfix1 stage)" = ok/reversed
+stage kfix1 cleanup
+check "kfix1 modules unload" unload kfix1 vmlinux
+check "target says original" test "$(cat /proc/ksplice_fixture)" = "fixture original"
+check "target unloads" rmmod $M
 
 # --- 7. corrupt metadata: refused (unexpected), nothing followed ---
 # The stage is written from a subshell: an engine that followed the
