@@ -135,13 +135,18 @@ static const char *hook_bad(const struct ksplice_mod_change_part *part,
 	return NULL;
 }
 
+/* Record @i of @table (the table itself if @i < 0) is wrong: @why. */
 static int refuse(const struct ksplice_mod_change_part *part,
 		  const char *table, long i, const char *why)
 {
-	pr_err("ksplice: %s: corrupt metadata, %s record %ld: %s\n",
-	       part->mod->name, table, i, why);
-	ksplice_debug("%s: corrupt metadata, %s record %ld: %s\n",
-		      part->mod->name, table, i, why);
+	char what[32] = "table";
+
+	if (i >= 0)
+		snprintf(what, sizeof(what), "record %ld", i);
+	pr_err("ksplice: %s: corrupt metadata, %s %s: %s\n",
+	       part->mod->name, table, what, why);
+	ksplice_debug("%s: corrupt metadata, %s %s: %s\n",
+		      part->mod->name, table, what, why);
 	return KSPLICE_UNEXPECTED;
 }
 
@@ -164,7 +169,7 @@ static int check_tables(const struct ksplice_mod_change_part *part)
 		if (!table_ok(part->mod, tables[i].start, tables[i].end,
 			      tables[i].rec))
 			return refuse(part, tables[i].name, -1,
-				      "table outside the module");
+				      "outside the module or not whole records");
 	return KSPLICE_OK;
 }
 

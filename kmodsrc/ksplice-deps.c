@@ -91,16 +91,19 @@ bool ksplice_held(void)
 	return held;
 }
 
-/* The id of the update module @name belongs to, if not ours ("" if so). */
+/*
+ * Is @name the new code module of another update (ksplice_<id>_<t>_new,
+ * where what an update adds lives)?  Its id goes to @id.
+ */
 static bool other_update(const char *name, char *id, size_t len)
 {
-	size_t ours = strlen(OUR_PREFIX), n;
+	size_t ours = strlen(OUR_PREFIX), n = strlen(name);
 	const char *p;
 
-	if (strncmp(name, "ksplice_", 8))
+	if (strncmp(name, "ksplice_", 8) || n < 12 ||
+	    strcmp(name + n - 4, "_new"))
 		return false;
-	if (!strncmp(name, OUR_PREFIX, ours) &&
-	    (name[ours] == '\0' || name[ours] == '_'))
+	if (!strncmp(name, OUR_PREFIX, ours) && name[ours] == '_')
 		return false;
 	p = name + 8;
 	n = strcspn(p, "_");

@@ -33,6 +33,18 @@ unload() { # unload ID T
 logged() { # logged PREFIX TEXT: a kernel log line starts with PREFIX, has TEXT
 	dmesg | grep -F "$1" | grep -qF "$2"
 }
+busy() { # busy ID STAGE FILE FUNC NAME: with a reader of FILE asleep in
+	# FUNC, writing STAGE gives code_busy and conflicts naming that reader
+	cat $3 >/dev/null &
+	sleeper=$!
+	sleep 1
+	stage $1 $2
+	check "$5: code_busy" test "$(sysf $1 abort_cause)" = code_busy
+	conf=$(sysf $1 conflicts)
+	echo "# conflicts: $conf"
+	check "$5: conflicts name cat $sleeper $4" test "$conf" = "cat $sleeper $4"
+	kill $sleeper; wait $sleeper 2>/dev/null
+}
 possible_cpus() { # how many CPUs /sys/devices/system/cpu/possible lists
 	n=0
 	for r in $(tr ',' ' ' < /sys/devices/system/cpu/possible); do
@@ -205,29 +217,13 @@ check "target unloads" rmmod $M
 # --- 6. module target: code_busy, then apply, pin, undo busy ---
 insmod $F/target/$M.ko
 check "target module says original" test "$(cat /proc/ksplice_fixture)" = "fixture original"
-cat /proc/ksplice_fixture_sleep >/dev/null &
-reader=$!
-sleep 1
 load kfix3 $M
-stage kfix3 applied
-check "sleeper in fixture_wait: code_busy" test "$(sysf kfix3 abort_cause)" = code_busy
-conf=$(sysf kfix3 conflicts)
-echo "# conflicts: $conf"
-check "conflicts names cat $reader fixture_wait" test "$conf" = "cat $reader fixture_wait"
+busy kfix3 applied /proc/ksplice_fixture_sleep fixture_wait "sleeper in fixture_wait"
 check "target unchanged after code_busy" test "$(cat /proc/ksplice_fixture)" = "fixture original"
-kill $reader; wait $reader 2>/dev/null
 # A thread in the .cold piece of a replaced function is inside it too.
-cat /proc/ksplice_fixture_nap >/dev/null &
-napper=$!
-sleep 1
-stage kfix3 applied
-check "sleeper in fixture_nap.cold: code_busy" test "$(sysf kfix3 abort_cause)" = code_busy
-conf=$(sysf kfix3 conflicts)
-echo "# conflicts: $conf"
-check "conflicts names cat $napper fixture_nap.cold" test "$conf" = "cat $napper fixture_nap.cold"
+busy kfix3 applied /proc/ksplice_fixture_nap fixture_nap.cold "sleeper in fixture_nap.cold"
 check "debug log lists the .cold piece" grep -q "fixture_nap.cold: piece of a replaced function" /sys/kernel/debug/ksplice_kfix3
 check "conflicts readable by root only" test "$(stat -c %a /sys/module/ksplice_kfix3/ksplice/conflicts)" = 400
-kill $napper; wait $napper 2>/dev/null
 # The failed attempts wrote the new code's fields for this load of the
 # target; the next attempt must write them for the one it finds.
 base() { awk -v m=$M '$1 == m { print $6 }' /proc/modules; }
@@ -238,27 +234,12 @@ echo "# target at $was, then at $(base)"
 check "target reloaded elsewhere" test "$(base)" != "$was"
 stage kfix3 applied
 check "kfix3 apply once the sleeper left: ok" test "$(sysf kfix3 abort_cause)" = ok
+check "its target (named ksplice_*) not taken for an update it depends on" sh -c '! grep -q "uses .* of ksplice_fixture_target" /sys/kernel/debug/ksplice_kfix3'
 check "target module says patched" test "$(cat /proc/ksplice_fixture)" = "fixture patched"
 check "target module pinned while applied" sh -c "! rmmod $M"
 rmmod ksplice_kfix3_${M}_old
-cat /proc/ksplice_fixture_sleep >/dev/null &
-reader=$!
-sleep 1
-stage kfix3 reversed
-check "sleeper in the replacement: undo code_busy" test "$(sysf kfix3 abort_cause)" = code_busy
-conf=$(sysf kfix3 conflicts)
-echo "# conflicts: $conf"
-check "conflicts names the sleeper in the replacement" test "$conf" = "cat $reader ksplice_fix_fixture_wait"
-kill $reader; wait $reader 2>/dev/null
-cat /proc/ksplice_fixture_nap >/dev/null &
-napper=$!
-sleep 1
-stage kfix3 reversed
-check "sleeper in the replacement's .cold piece: undo code_busy" test "$(sysf kfix3 abort_cause)" = code_busy
-conf=$(sysf kfix3 conflicts)
-echo "# conflicts: $conf"
-check "conflicts names ksplice_fix_fixture_nap.cold" test "$conf" = "cat $napper ksplice_fix_fixture_nap.cold"
-kill $napper; wait $napper 2>/dev/null
+busy kfix3 reversed /proc/ksplice_fixture_sleep ksplice_fix_fixture_wait "sleeper in the replacement, undo"
+busy kfix3 reversed /proc/ksplice_fixture_nap ksplice_fix_fixture_nap.cold "sleeper in the replacement's .cold piece, undo"
 stage kfix3 reversed
 check "kfix3 undo: ok" test "$(sysf kfix3 abort_cause)/$(sysf kfix3 stage)" = ok/reversed
 check "target module says original again" test "$(cat /proc/ksplice_fixture)" = "fixture original"
@@ -273,6 +254,7 @@ load kfix8 $M
 stage kfix8 applied
 check "kfix8 (using kfix1's new function) applies" test "$(sysf kfix8 abort_cause)/$(sysf kfix8 stage)" = ok/applied
 check "kfix8 calls kfix1's function" test "$(cat /proc/ksplice_fixture)" = "fixture patched by kfix1"
+check "kfix8 pinned kfix1's new code and told kfix1" grep -q "uses ksplice_fix_helper of ksplice_kfix1_vmlinux_new: pinned, its update told" /sys/kernel/debug/ksplice_kfix8
 stage kfix1 reversed
 check "undo of kfix1 while kfix8 uses it: module_busy" test "$(sysf kfix1 abort_cause)/$(sysf kfix1 stage)" = module_busy/applied
 conf=$(sysf kfix1 conflicts)
