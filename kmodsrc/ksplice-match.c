@@ -135,17 +135,18 @@ static const char *special_name(u32 kind)
 }
 
 /*
- * The call to __fentry__ is a call site too (call-depth tracking lists
- * it): there ftrace's rules apply, which include its NOP.
+ * Does @part record an __fentry__ site at @offset of section @sect?  The
+ * call to __fentry__ is a call site too (call-depth tracking lists it):
+ * there ftrace's rules apply, which include its NOP.
  */
-static bool fentry_call_site(const struct ksplice_mod_change_part *old,
-			     const struct ksplice_special *call)
+static bool fentry_site_at(const struct ksplice_mod_change_part *part,
+			   u64 sect, u32 offset)
 {
 	const struct ksplice_special *sp;
 
-	for_each_table(sp, old->specials, old->specials_end)
+	for_each_table(sp, part->specials, part->specials_end)
 		if (sp->kind == KSPLICE_SPECIAL_MCOUNT &&
-		    sp->sect == call->sect && sp->offset == call->offset)
+		    sp->sect == sect && sp->offset == offset)
 			return true;
 	return false;
 }
@@ -266,7 +267,8 @@ static int match_at(struct ksplice_change *c, const struct ksplice_section *s,
 	for_each_table(sp, old->specials, old->specials_end) {
 		if (sp->sect != s->address)
 			continue;
-		if (sp->kind == KSPLICE_SPECIAL_CALL && fentry_call_site(old, sp))
+		if (sp->kind == KSPLICE_SPECIAL_CALL &&
+		    fentry_site_at(old, sp->sect, sp->offset))
 			continue;
 		if (!special_ok(sp, run + sp->offset)) {
 			ksplice_debug("%s @%lx: bad %s site at offset 0x%x\n",
@@ -363,15 +365,11 @@ out:
 static unsigned long sect_jump_offset(const struct ksplice_change *c,
 				      const struct ksplice_section *s)
 {
-	const struct ksplice_special *sp;
 	unsigned long off = s->flags & KSPLICE_SECT_ENDBR ? KSPLICE_ENDBR_LEN : 0;
 
-	if (s->flags & KSPLICE_SECT_FENTRY)
+	if ((s->flags & KSPLICE_SECT_FENTRY) ||
+	    fentry_site_at(c->old, s->address, off))
 		return off + KSPLICE_FENTRY_LEN;
-	for_each_table(sp, c->old->specials, c->old->specials_end)
-		if (sp->sect == s->address && sp->offset == off &&
-		    sp->kind == KSPLICE_SPECIAL_MCOUNT)
-			return off + KSPLICE_FENTRY_LEN;
 	return off;
 }
 
