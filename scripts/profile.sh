@@ -17,7 +17,9 @@ DBG_PKG=${DBG_PKG//@KVER@/$KVER}
 KHEADERS=/usr/src/$HEADERS_PKG
 # The compiler the kernel was built with, as its config names it (kbuild
 # rewrites .config when CC differs from CONFIG_CC_VERSION_TEXT's name).
+# Empty while the headers are not installed yet (setup.sh sources this first).
 kcc() {
+	[ -f "$KHEADERS/.config" ] || return 0
 	sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\).*/\1/p' "$KHEADERS/.config"
 }
 # kbuild's arguments for this kernel: its own compiler name, and no Rust
