@@ -18,7 +18,7 @@ use Exporter 'import';
 use Cwd qw(abs_path getcwd);
 use Digest::SHA;
 use Errno qw(EINTR ELOOP);
-use Fcntl qw(:flock :mode O_RDONLY O_WRONLY O_RDWR O_CREAT O_EXCL O_NOFOLLOW O_NONBLOCK O_DIRECTORY F_SETFD);
+use Fcntl qw(:flock :mode O_RDONLY O_WRONLY O_RDWR O_CREAT O_EXCL O_TRUNC O_NOFOLLOW O_NONBLOCK O_DIRECTORY F_SETFD);
 use File::Basename qw(dirname basename);
 use File::Copy qw(copy);
 use File::Find qw(find);
@@ -703,6 +703,74 @@ sub build_modules {
 	return \%out;
 }
 
+# ---------------------------------------------------------------- module signatures
+
+use constant MODULE_SIG_MAGIC => "~Module signature appended~\n";
+
+# Whether FILE ends with a module signature (the kernel's appended marker).
+sub module_signed {
+	my ($file) = @_;
+	my $m = MODULE_SIG_MAGIC;
+	open(my $fh, '<:raw', $file) or return 0;
+	my $size = -s $fh // 0;
+	return 0 if $size < length $m;
+	seek($fh, -length($m), 2) or return 0;
+	my $n = read($fh, my $tail, length $m);
+	return defined $n && $tail eq $m;
+}
+
+# The signing tool and hash for the kernel of a config dir's build dir and
+# .config (see check_config_dir): scripts/sign-file of the build dir, and
+# CONFIG_MODULE_SIG_HASH.  Refuses a kernel that checks no signatures.
+sub signing_setup {
+	my ($ctx) = @_;
+	my $kc = $ctx->{kconfig} // {};
+	fatal("--sign-key: the kernel of $ctx->{config} does not check module signatures (CONFIG_MODULE_SIG is not set)")
+		unless ($kc->{CONFIG_MODULE_SIG} // '') eq 'y';
+	my $hash = $kc->{CONFIG_MODULE_SIG_HASH}
+		or fatal("--sign-key: $ctx->{config} names no signature hash (CONFIG_MODULE_SIG_HASH missing)");
+	fatal("--sign-key: bad CONFIG_MODULE_SIG_HASH '$hash' in $ctx->{config}") unless $hash =~ /^[\w-]+$/;
+	my $tool = "$ctx->{build}/scripts/sign-file";
+	fatal("--sign-key: $tool not found: the kernel's build dir provides the signing tool (scripts/sign-file)")
+		unless -f $tool && -x _;
+	return { tool => $tool, hash => $hash };
+}
+
+# Sign each module of FILES in place with KEY and CERT (sign-file's
+# arguments: a PEM private key or PKCS#11 URI, a PEM or DER X.509
+# certificate); one line naming the module when it fails.
+sub sign_modules {
+	my ($setup, $key, $cert, @files) = @_;
+	for my $f (@files) {
+		my ($rc, $out) = capture($setup->{tool}, $setup->{hash}, $key, $cert, $f);
+		fatal("signing " . basename($f) . " with $setup->{tool} failed: " .
+			(first_line($out) || "exit status $rc")) if $rc;
+		fatal("signing " . basename($f) . ": $setup->{tool} appended no signature") unless module_signed($f);
+	}
+}
+
+# Why the kernel refused to load module FILE (ERR: insmod's message), in one
+# line, when it is a signature policy: module.sig_enforce, lockdown (which
+# Secure Boot turns on), with what to do about it.  Undef for other errors.
+sub explain_refused_module {
+	my ($file, $err) = @_;
+	return undef unless $err =~ /Key was rejected by service|Operation not permitted|Required key not available/i;
+	my $sys = sysfs_root();
+	my @why;
+	my $enforce = read_file("$sys/module/module/parameters/sig_enforce") // '';
+	push @why, 'module.sig_enforce=1' if $enforce =~ /^Y/;
+	my $lock = read_file("$sys/kernel/security/lockdown") // '';
+	push @why, "lockdown=$1" if $lock =~ /\[(integrity|confidentiality)\]/;
+	my ($sb) = glob("$sys/firmware/efi/efivars/SecureBoot-*");
+	my $sbv = defined $sb ? read_file($sb) : undef;
+	push @why, 'Secure Boot on' if defined $sbv && length $sbv && ord(substr($sbv, -1)) == 1;
+	return undef unless @why;
+	my $what = module_signed($file) ? 'is signed with a key the kernel does not trust' : 'is not signed';
+	return sprintf("the kernel refused %s: it %s, and this kernel loads only modules signed with a trusted key (%s): " .
+		"build the update with ksplice-create --sign-key=KEY --sign-cert=CERT and enrol the certificate " .
+		"(mokutil --import CERT.der, then reboot and confirm it)", basename($file), $what, join(', ', @why));
+}
+
 # ---------------------------------------------------------------- tarball
 
 # What an update holds (ksplice-ID/...) and what of it the drivers read:
@@ -1141,14 +1209,41 @@ sub sysfs_read {
 	return undef;
 }
 
+# Only files the engine made: a missing one is an error, never created.
 sub sysfs_write {
 	my ($id, $file, $val) = @_;
 	my $p = sysfs_dir($id) . "/$file";
-	open(my $fh, '>', $p) or return "$p: $!";
+	sysopen(my $fh, $p, O_WRONLY | O_TRUNC) or return "$p: $!";
 	my $ok = print $fh "$val\n";
 	my $err = $ok ? undef : "$!";
 	close($fh) or $err //= "$!";
 	return defined $err ? "$p: $err" : undef;
+}
+
+# Apply or reverse (stage 'applied' or 'reversed') in the engine's own
+# thread.  While the engine checks every thread's stack, the driver must be
+# in no function the update replaces, whatever it replaces (the write path,
+# nanosleep, poll...): so it waits in user mode, spinning, until SIGCONT
+# from the engine (or, now and then, a stage that no longer reads applying
+# or reversing).  An engine without the "async" switch does it in write().
+# Returns the write's error, or undef.
+sub stage_change {
+	my ($id, $want) = @_;
+	my $woken = 0;
+	local $SIG{CONT} = sub { $woken = 1 };
+	my $async = !sysfs_write($id, 'async', 1);
+	my $err = sysfs_write($id, 'stage', $want);
+	return $err if $err || !$async;
+	my $next = 0;
+	while (1) {
+		if ($woken || time >= $next) {
+			$woken = 0;
+			my $s = sysfs_read($id, 'stage') // '';
+			return undef unless $s eq 'applying' || $s eq 'reversing';
+			$next = time + 1;
+		}
+		for (my $i = 0; $i < 1000 && !$woken; $i++) { }
+	}
 }
 
 # Updates the kernel knows: core modules with a ksplice/ directory.
