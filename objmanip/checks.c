@@ -110,28 +110,152 @@ static bool owned_by_call_site(const struct unit *u)
 	return !strcmp(u->sec->name, "__dyndbg");
 }
 
-/*
- * Existing data must keep its contents and size: the running kernel's
- * copy is the one in use.  Read-only data and per-call-site descriptors
- * that changed are taken as new instead (the new code gets its own copy).
- */
-void check_data(struct object *pre, struct object *post)
+/* A relocation of data unit @u that designates replaced read-only data. */
+static struct unit *replaced_target(struct unit *u)
 {
 	size_t i;
 
-	(void)pre;
-	for (i = 0; i < post->nunits; i++) {
-		struct unit *u = post->units[i], *p = u->twin;
+	for (i = 0; i < u->nrel; i++) {
+		struct target t;
 
-		if (!p || u->kind == U_TEXT || u->sec->init)
+		reloc_resolve(u->sec, &u->sec->relocs[u->first_rel + i], &t);
+		if (t.unit && t.unit->replaced)
+			return t.unit;
+	}
+	return NULL;
+}
+
+static void refuse_replaced(struct object *post, struct unit *r,
+			    const char *why)
+{
+	refuse("%s: refusing: change to existing read-only data in section %s, symbol %s: %s",
+	       post->path, r->sec->name, r->name, why);
+}
+
+/*
+ * Existing data must keep its contents and size: the running kernel's
+ * copy is the one in use.  Read-only data and per-call-site descriptors
+ * that changed are taken as new instead (the new code gets its own copy;
+ * check_replaced_data() makes sure nothing else still uses the old one).
+ * Read-only data first, so that data pointing at it names it.
+ */
+void check_data(struct object *pre, struct object *post)
+{
+	size_t i, pass;
+
+	(void)pre;
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < post->nunits; i++) {
+			struct unit *u = post->units[i], *p = u->twin, *r;
+			bool data = u->kind == U_DATA && !owned_by_call_site(u);
+
+			if (!p || u->kind == U_TEXT || u->sec->init ||
+			    data != (pass == 1))
+				continue;
+			if (!unit_changed(p, u))
+				continue;
+			if (data) {
+				r = replaced_target(u);
+				if (r && u->size == p->size)
+					refuse_replaced(post, r, xasprintf("data %s (section %s) points at the running copy",
+									   u->name, u->sec->name));
+				refuse("%s: refusing: change to existing static data in section %s, symbol %s",
+				       post->path, u->sec->name, u->name);
+			}
+			if (u->kind == U_RODATA)
+				u->replaced = true;
+			p->twin = NULL;
+			u->twin = NULL;
+		}
+	}
+}
+
+static bool kept_code(const struct unit *u)
+{
+	const struct unit *f = u->parent ? u->parent : u;
+
+	if (!unit_is_function(u))
+		return false;
+	return !f->sec->init &&
+		(u->changed || u->is_new || f->changed || f->is_new);
+}
+
+/* The unit a relocation at @off of @sec belongs to, by name, for messages. */
+static const char *referrer_name(struct object *obj, struct section *sec,
+				 GElf_Addr off)
+{
+	struct unit *u = unit_at(sec, off);
+	size_t i;
+
+	if (u)
+		return u->name;
+	for (i = 0; i < obj->nents; i++) {
+		struct sp_entry *e = &obj->ents[i];
+
+		if (e->sec == sec && off >= e->off && off < e->off + e->size &&
+		    e->anchor)
+			return e->anchor->name;
+	}
+	return sec->name;
+}
+
+/*
+ * Is the use of replaced data at @off of @sec one that the update covers:
+ * code it replaces or adds, or other replaced data (checked in turn)?
+ */
+static bool use_covered(struct object *obj, struct section *sec, GElf_Addr off)
+{
+	struct unit *u = unit_at(sec, off);
+	size_t i;
+
+	if (has_prefix(sec->name, ".discard"))
+		return true;	/* not in the running kernel */
+	if (u)
+		return kept_code(u) || u->replaced;
+	for (i = 0; i < obj->nents; i++) {
+		struct sp_entry *e = &obj->ents[i];
+
+		if (e->sec == sec && off >= e->off && off < e->off + e->size)
+			return e->anchor && kept_code(e->anchor);
+	}
+	return false;
+}
+
+/*
+ * Replaced read-only data (a const ops table that gained a pointer) takes
+ * effect only where the update points at its new copy: in the code it
+ * replaces.  Anything else that refers to it (unchanged data, __init code
+ * that registered it, other objects through a global symbol) keeps using
+ * the running copy, and the change would silently not happen.
+ */
+void check_replaced_data(struct object *post)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < post->nunits; i++) {
+		struct unit *r = post->units[i];
+
+		if (!r->replaced)
 			continue;
-		if (!unit_changed(p, u))
-			continue;
-		if (u->kind == U_DATA && !owned_by_call_site(u))
-			refuse("%s: refusing: change to existing static data in section %s, symbol %s",
-			       post->path, u->sec->name, u->name);
-		p->twin = NULL;
-		u->twin = NULL;
+		if (r->sym && r->sym->bind != STB_LOCAL)
+			refuse_replaced(post, r, "it is global, so other objects may use the running copy");
+		for (j = 1; j < post->nsecs; j++) {
+			struct section *sec = &post->secs[j];
+
+			if (!(sec->sh.sh_flags & SHF_ALLOC))
+				continue;
+			for (k = 0; k < sec->nrelocs; k++) {
+				struct target t;
+
+				reloc_resolve(sec, &sec->relocs[k], &t);
+				if (t.unit != r ||
+				    use_covered(post, sec, sec->relocs[k].offset))
+					continue;
+				refuse_replaced(post, r, xasprintf("%s (section %s) uses the running copy and is not replaced",
+								   referrer_name(post, sec, sec->relocs[k].offset),
+								   sec->name));
+			}
+		}
 	}
 }
 

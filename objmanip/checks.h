@@ -9,6 +9,7 @@ void check_function_sections(struct object *obj);
 void check_common_function(struct object *pre, struct object *post);
 void check_exports(struct object *pre, struct object *post);
 void check_data(struct object *pre, struct object *post);
+void check_replaced_data(struct object *post);
 void check_jump_room(struct object *post, struct unit *pre_fn);
 
 #endif

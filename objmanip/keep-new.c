@@ -8,16 +8,11 @@
 #include <string.h>
 #include "objmanip.h"
 #include "checks.h"
+#include "dwarf.h"
 #include "emit.h"
 #include "meta.h"
 #include "modes.h"
 #include "../kmodsrc/ksplice-meta.h"
-
-static void refuse_init(struct object *post, struct unit *u)
-{
-	refuse("%s: refusing: change to __init code in section %s, symbol %s",
-	       post->path, u->sec->name, u->name);
-}
 
 /* Mark changed and new functions; a .cold piece counts for its parent. */
 static size_t find_changes(struct object *post)
@@ -35,8 +30,10 @@ static size_t find_changes(struct object *post)
 		}
 		if (!unit_changed(u->twin, u))
 			continue;
-		if (u->sec->init)
-			refuse_init(post, u);
+		if (u->sec->init) {
+			u->init_changed = true;	/* check_init() decides */
+			continue;
+		}
 		u->changed = true;
 	}
 	for (i = 0; i < post->nunits; i++) {
@@ -52,6 +49,83 @@ static size_t find_changes(struct object *post)
 			n++;
 	}
 	return n;
+}
+
+static bool changed_named(const char *name, void *arg)
+{
+	struct object *post = arg;
+	size_t i;
+
+	for (i = 0; i < post->nunits; i++) {
+		struct unit *u = post->units[i];
+
+		if (u->changed && !u->parent && !strcmp(u->canon, name))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * __init code ran at boot and never runs again.  When it differs only
+ * because a changed function is inlined into it, the update goes on
+ * without it (said in one line); any other change to __init code is
+ * refused, since it would not take effect.
+ */
+static void check_init(struct object *post, struct dwarf *dw)
+{
+	size_t i;
+
+	for (i = 0; i < post->nunits; i++) {
+		struct unit *u = post->units[i], *f;
+		const char *callee;
+
+		if (!u->init_changed)
+			continue;
+		f = u->parent ? u->parent : u;
+		callee = dwarf_find_inlined(dw, f->canon, changed_named, post);
+		if (!callee)
+			refuse("%s: refusing: change to __init code in section %s, symbol %s",
+			       post->path, u->sec->name, u->name);
+		u->inlines = callee;
+	}
+}
+
+static bool kept_named(const char *name, void *arg)
+{
+	struct object *post = arg;
+	size_t i;
+
+	for (i = 0; i < post->nunits; i++) {
+		struct unit *u = post->units[i];
+
+		if ((u->changed || u->is_new) && !u->parent &&
+		    !strcmp(u->canon, name))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A structure or union whose layout the patch changes and that the new
+ * code uses: data in the running kernel keeps the old layout, which the
+ * new code would misread.
+ */
+static void check_layouts(struct object *post, struct dwarf *pre_dw,
+			  struct dwarf *post_dw)
+{
+	struct layout_change *c;
+	size_t n, i;
+
+	n = dwarf_layout_changes(pre_dw, post_dw, kept_named, post, &c);
+	if (!n)
+		return;
+	refuse("%s: refusing: layout of %s changed (%s) and changed code uses it: live data keeps the old layout, this needs shadow data or a hook",
+	       post->path, c[0].type, c[0].what);
+	for (i = 0; i < n; i++) {	/* (refuse does not return) */
+		free(c[i].type);
+		free(c[i].what);
+	}
+	free(c);
 }
 
 static bool kept_function(const struct unit *u)
@@ -108,7 +182,10 @@ static void report(struct object *post)
 
 		if (u->parent)
 			continue;
-		if (u->changed)
+		if (u->init_changed)
+			printf("%s: notice: __init function %s inlines changed function %s: it already ran, so it is left as it is\n",
+			       post->path, u->name, u->inlines);
+		else if (u->changed)
 			printf("%s: changed function: %s\n", post->path, u->name);
 		else if (u->is_new)
 			printf("%s: new function: %s\n", post->path, u->name);
@@ -168,7 +245,9 @@ int keep_new_code(const char *in, const char *out, const char *pre_path,
 		  const char *id)
 {
 	struct object *post, *pre;
+	struct dwarf *pre_dw = NULL, *post_dw = NULL;
 	int ret = 0;
+	size_t n;
 
 	if (!*id || strspn(id, "abcdefghijklmnopqrstuvwxyz0123456789") !=
 	    strlen(id))
@@ -183,13 +262,21 @@ int keep_new_code(const char *in, const char *out, const char *pre_path,
 	check_common_function(pre, post);
 	check_exports(pre, post);
 	check_data(pre, post);
-	if (!find_changes(post)) {
+	n = find_changes(post);
+	check_replaced_data(post);
+	post_dw = dwarf_open_obj(post->path);
+	check_init(post, post_dw);
+	if (!n) {
 		ret = EXIT_NOCHANGE;
 		goto out;
 	}
+	pre_dw = dwarf_open_obj(pre->path);
+	check_layouts(post, pre_dw, post_dw);
 	set_output(out);
 	write_new(post, out);
 	report(post);
 out:
+	dwarf_close_obj(pre_dw);
+	dwarf_close_obj(post_dw);
 	return ret;
 }

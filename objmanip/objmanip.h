@@ -97,6 +97,9 @@ struct unit {
 	bool changed;			/* function (group) to replace */
 	bool is_new;
 	bool in_list;			/* named in .ksplice_changed */
+	bool replaced;			/* changed read-only data, taken as new */
+	bool init_changed;		/* __init function whose code changed */
+	const char *inlines;		/* ... only where it inlines this changed function */
 	int out_sec;			/* output section, -1 */
 	size_t seq;			/* position in object order */
 };

@@ -1,0 +1,7 @@
+#include "kdefs.h"
+
+struct dev_ops { int (*open)(int); int (*release)(int); };
+extern int register_ops(const struct dev_ops *ops);
+static int dev_open(int x) { return x + 1; }
+static const struct dev_ops dev_ops = { .open = dev_open };
+int dev_probe(void) { return register_ops(&dev_ops); }
