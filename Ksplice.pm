@@ -341,12 +341,9 @@ our %ABORT = (
 	module_busy             => 'Aborted: a module of the update is in use and cannot be unloaded.',
 	out_of_memory           => 'Aborted: the kernel ran out of memory.',
 	failed_to_find          => 'Aborted: a symbol that the update needs was not found in the running kernel.',
-	unexpected_running_task => 'Aborted: an unexpected task was running while the machine was stopped.',
 	unexpected              => 'Aborted: an unexpected error occurred (see the kernel log).',
 	target_not_loaded       => 'Aborted: a module that the update changes is not loaded (use --partial to patch it when it is loaded).',
 	call_failed             => 'Aborted: a hook of the update (pre/check/apply) failed.',
-	cold_update_loaded      => 'Aborted: a replacement module file for this change (cold update) is already loaded.',
-	bad_system_map          => 'Aborted: the System.map the update was built with does not describe the running kernel.',
 );
 
 sub abort_message {

@@ -24,12 +24,9 @@ static const char *const abort_names[KSPLICE_NR_ABORTS] = {
 	[KSPLICE_MODULE_BUSY] = "module_busy",
 	[KSPLICE_OUT_OF_MEMORY] = "out_of_memory",
 	[KSPLICE_FAILED_TO_FIND] = "failed_to_find",
-	[KSPLICE_UNEXPECTED_RUNNING_TASK] = "unexpected_running_task",
 	[KSPLICE_UNEXPECTED] = "unexpected",
 	[KSPLICE_TARGET_NOT_LOADED] = "target_not_loaded",
 	[KSPLICE_CALL_FAILED] = "call_failed",
-	[KSPLICE_COLD_UPDATE_LOADED] = "cold_update_loaded",
-	[KSPLICE_BAD_SYSTEM_MAP] = "bad_system_map",
 };
 
 static const char *const stage_names[] = {

@@ -64,7 +64,8 @@ static int early_notify(struct notifier_block *nb, unsigned long action,
 	pr_err("ksplice: %s: cannot resolve its static keys/calls (see debugfs ksplice_%s)\n",
 	       mod->name, KSPLICE_STR(KSPLICE_ID));
 	ksplice_update.abort = ret;
-	return notifier_from_errno(-ENOENT);
+	return notifier_from_errno(ret == KSPLICE_OUT_OF_MEMORY ? -ENOMEM :
+				   -ENOENT);
 }
 
 static struct notifier_block early_nb = {

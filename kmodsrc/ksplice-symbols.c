@@ -33,16 +33,16 @@ void (*ksplice_text_poke_sync)(void);
 struct mutex *ksplice_text_mutex;
 struct task_struct *(*ksplice_idle_task)(int cpu);
 
-static unsigned long find_lookup_name(void)
+static int find_lookup_name(void)
 {
 	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
-	unsigned long addr;
+	int ret = register_kprobe(&kp);
 
-	if (register_kprobe(&kp) < 0)
-		return 0;
-	addr = (unsigned long)kp.addr;
+	if (ret < 0)
+		return ret;
+	lookup_name = (void *)kp.addr;
 	unregister_kprobe(&kp);
-	return addr;
+	return 0;
 }
 
 int ksplice_symbols_init(void)
@@ -59,12 +59,13 @@ int ksplice_symbols_init(void)
 		{ "text_mutex", (void **)&ksplice_text_mutex },
 		{ "idle_task", (void **)&ksplice_idle_task },
 	};
-	int i;
+	int i, ret;
 
-	lookup_name = (void *)find_lookup_name();
-	if (!lookup_name) {
-		pr_err("ksplice: cannot locate kallsyms_lookup_name\n");
-		return -ENOENT;
+	/* Its error, not -ENOENT: a probe may fail for want of memory. */
+	ret = find_lookup_name();
+	if (ret) {
+		pr_err("ksplice: cannot locate kallsyms_lookup_name: %d\n", ret);
+		return ret;
 	}
 	for (i = 0; i < ARRAY_SIZE(needed); i++) {
 		*needed[i].var = (void *)lookup_name(needed[i].name);

@@ -21,7 +21,13 @@ enum ksplice_stage {
 	STAGE_REVERSED,
 };
 
-/* The abort codes of DESIGN.md section 6, in its order. */
+/*
+ * The abort codes of DESIGN.md section 6, in its order, without the three
+ * classic Ksplice had and this engine never meets: unexpected_running_task
+ * (the stack check sees every thread, running ones included: code_busy),
+ * cold_update_loaded (no cold update marker to look for) and bad_system_map
+ * (no System.map at run time: addresses come from kallsyms and matching).
+ */
 enum ksplice_abort {
 	KSPLICE_OK,
 	KSPLICE_NO_MATCH,
@@ -29,12 +35,9 @@ enum ksplice_abort {
 	KSPLICE_MODULE_BUSY,
 	KSPLICE_OUT_OF_MEMORY,
 	KSPLICE_FAILED_TO_FIND,
-	KSPLICE_UNEXPECTED_RUNNING_TASK,
 	KSPLICE_UNEXPECTED,
 	KSPLICE_TARGET_NOT_LOADED,
 	KSPLICE_CALL_FAILED,
-	KSPLICE_COLD_UPDATE_LOADED,
-	KSPLICE_BAD_SYSTEM_MAP,
 	KSPLICE_NR_ABORTS,
 };
 
