@@ -1,6 +1,7 @@
 # ksplice: hot patches for a running Linux kernel from a source patch.
 #   make            host tools (objmanip) and man pages
 #   make check      installs what is needed (scripts/setup.sh), then every test
+#   make check-real the corpus of real Debian fixes (tests/real; not in check)
 #   make demo       a real hot patch of the stock Debian kernel in a VM
 #   make bench      benchmarks (figures, not pass/fail)
 #   make install PREFIX=/usr/local DESTDIR=
@@ -41,6 +42,14 @@ lab: setup
 
 check: setup all lab
 	tests/run-all
+
+# The real-fix corpus: Debian's fixes between two kernel versions, applied
+# to the stock kernel they fixed (tests/real/corpus.conf), and 6.1.192-3's
+# fix to the default kernel.  Its own setup step installs the corpus
+# kernel's image (pinned); not part of check (time budget).
+check-real: setup all lab
+	tests/real/setup
+	tests/real/run
 
 # The demo runs on every kernel profile, one after the other.
 demo: setup all lab
@@ -89,4 +98,4 @@ clean:
 	$(MAKE) -C objmanip clean
 	rm -rf man
 
-.PHONY: all setup lab check demo bench install deb clean FORCE
+.PHONY: all setup lab check check-real demo bench install deb clean FORCE

@@ -1,0 +1,50 @@
+# Guest side of tests/real/run (sourced by the generated guest script):
+# "ok - ..." / "not ok - ..." lines, numbered by the host.  Output goes to
+# files, never through a pipe the shell sleeps on while an update applies.
+: "${REAL_TOP:?}" "${REAL_OUT:?}"
+APPLY="$REAL_TOP/ksplice-apply"
+UNDO="$REAL_TOP/ksplice-undo"
+VIEW="$REAL_TOP/ksplice-view"
+BAD='Oops|WARNING:|BUG:|Call Trace|general protection|unable to handle'
+
+t() { # t DESCRIPTION COMMAND...
+	local d=$1
+	shift
+	if "$@"; then echo "ok - $d"; else echo "not ok - $d"; fi
+}
+shows() { # shows FILE: print FILE as comments, then fail
+	echo "# $1:"; sed 's/^/#   /' "$1"; false
+}
+logged() { # logged FILE PATTERN: FILE has a line matching PATTERN
+	grep -q -- "$2" "$1" || shows "$1"
+}
+no_modules() { # no module of update $1 is loaded
+	! grep -q "^ksplice_$1[ _]" /proc/modules || { echo "# left loaded:"; grep "^ksplice_$1" /proc/modules | sed 's/^/#   /'; false; }
+}
+loaded() { # loaded MODULE
+	[ -d "/sys/module/$(echo "$1" | tr -- '-,' '__')" ]
+}
+log_clean() { # log_clean FROM-LINE FILE: no oops/WARN/BUG in dmesg after line FROM
+	dmesg | tail -n +"$(($1 + 1))" > "$2"
+	! grep -qE "$BAD" "$2" || shows "$2"
+}
+
+# real_case NAME ID TARBALL "TARGET...": load the target modules, apply,
+# view, undo, and the kernel log clean meanwhile.
+real_case() {
+	local name=$1 id=$2 tar=$3 targets=$4 log=$REAL_OUT/$1 m from
+	mkdir -p "$log"
+	for m in $targets; do
+		modprobe "$m" >"$log/modprobe-$m.out" 2>&1
+		t "$name: target module $m loaded" loaded "$m"
+	done
+	from=$(dmesg | wc -l)
+	"$APPLY" "$tar" >"$log/apply.out" 2>&1
+	t "$name: ksplice-apply succeeds" logged "$log/apply.out" "^Done!"
+	"$VIEW" >"$log/view.out" 2>&1
+	t "$name: ksplice-view lists the update" logged "$log/view.out" "^$id:"
+	"$UNDO" "$id" >"$log/undo.out" 2>&1
+	t "$name: ksplice-undo succeeds" test $? = 0
+	t "$name: no module of the update left loaded" no_modules "$id"
+	t "$name: kernel log clean during apply/view/undo" log_clean "$from" "$log/dmesg"
+}
