@@ -18,7 +18,7 @@ use Exporter 'import';
 use Cwd qw(abs_path getcwd);
 use Digest::SHA;
 use Errno qw(EINTR ELOOP);
-use Fcntl qw(:flock :mode O_RDONLY O_WRONLY O_RDWR O_CREAT O_EXCL O_NOFOLLOW O_NONBLOCK O_DIRECTORY F_SETFD);
+use Fcntl qw(:flock :mode O_RDONLY O_WRONLY O_RDWR O_CREAT O_EXCL O_TRUNC O_NOFOLLOW O_NONBLOCK O_DIRECTORY F_SETFD);
 use File::Basename qw(dirname basename);
 use File::Copy qw(copy);
 use File::Find qw(find);
@@ -1206,14 +1206,41 @@ sub sysfs_read {
 	return undef;
 }
 
+# Only files the engine made: a missing one is an error, never created.
 sub sysfs_write {
 	my ($id, $file, $val) = @_;
 	my $p = sysfs_dir($id) . "/$file";
-	open(my $fh, '>', $p) or return "$p: $!";
+	sysopen(my $fh, $p, O_WRONLY | O_TRUNC) or return "$p: $!";
 	my $ok = print $fh "$val\n";
 	my $err = $ok ? undef : "$!";
 	close($fh) or $err //= "$!";
 	return defined $err ? "$p: $err" : undef;
+}
+
+# Apply or reverse (stage 'applied' or 'reversed') in the engine's own
+# thread.  While the engine checks every thread's stack, the driver must be
+# in no function the update replaces, whatever it replaces (the write path,
+# nanosleep, poll...): so it waits in user mode, spinning, until SIGCONT
+# from the engine (or, now and then, a stage that no longer reads applying
+# or reversing).  An engine without the "async" switch does it in write().
+# Returns the write's error, or undef.
+sub stage_change {
+	my ($id, $want) = @_;
+	my $woken = 0;
+	local $SIG{CONT} = sub { $woken = 1 };
+	my $async = !sysfs_write($id, 'async', 1);
+	my $err = sysfs_write($id, 'stage', $want);
+	return $err if $err || !$async;
+	my $next = 0;
+	while (1) {
+		if ($woken || time >= $next) {
+			$woken = 0;
+			my $s = sysfs_read($id, 'stage') // '';
+			return undef unless $s eq 'applying' || $s eq 'reversing';
+			$next = time + 1;
+		}
+		for (my $i = 0; $i < 1000 && !$woken; $i++) { }
+	}
 }
 
 # Updates the kernel knows: core modules with a ksplice/ directory.

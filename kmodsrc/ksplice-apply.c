@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Apply and reverse: match, write the new code's relocations, then inside
- * stop_machine check every thread's stack and switch the jumps.  The stack
+ * stop_machine check every thread's stack and switch the jumps (written
+ * int3 first, ksplice-poke.c).  The stack
  * check (ksplice-stacks.c) does most of its work before stop_machine.
  *
  * The jump goes after the function's endbr64 (IBT: indirect calls land on
@@ -22,6 +23,7 @@
 
 struct ksplice_stop {
 	struct ksplice_stack_check sc;
+	struct ksplice_poke poke;
 	struct ksplice_range *ranges;
 	bool reverse;
 	int result;			/* KSPLICE_* */
@@ -77,12 +79,18 @@ static bool site_holds(const struct ksplice_jump *j, const u8 *bytes)
 		!memcmp(now, bytes, sizeof(now));
 }
 
+/* Every CPU runs it; one checks and writes while the others wait. */
 static int stop_cb(void *data)
 {
 	struct ksplice_stop *st = data;
 	struct ksplice_update *u = &ksplice_update;
 	u64 t0 = ktime_get_ns();
 	int i;
+
+	if (!ksplice_poke_lead(&st->poke)) {
+		ksplice_poke_follow(&st->poke);
+		return 0;
+	}
 
 	/*
 	 * Every other CPU spins with interrupts off, so a sleeping holder of
@@ -117,19 +125,14 @@ static int stop_cb(void *data)
 		st->result = KSPLICE_CALL_FAILED;
 		goto unlock;
 	}
-	for (i = 0; i < u->nr_jumps; i++) {
-		const struct ksplice_jump *j = &u->jumps[i];
-
-		ksplice_text_poke((void *)j->site,
-				  st->reverse ? j->saved : j->jmp,
-				  KSPLICE_JMP_LEN);
-	}
+	ksplice_poke_write(&st->poke, st->reverse);
 	ksplice_call_hooks(st->reverse ? KSPLICE_HOOK_REVERSE :
 			   KSPLICE_HOOK_APPLY);
 	st->result = KSPLICE_OK;
 unlock:
 	mutex_unlock(ksplice_text_mutex);
 out:
+	ksplice_poke_release(&st->poke);
 	u->pause_ns = ktime_get_ns() - t0;
 	return 0;
 }
@@ -152,10 +155,20 @@ static int run_stopped(struct ksplice_stop *st)
 		 * the pause.
 		 */
 		ksplice_stacks_precheck(&st->sc);
+		ret = ksplice_poke_begin(&st->poke, u->jumps, u->nr_jumps);
+		if (ret) {
+			ksplice_stacks_release(&st->sc);
+			ksplice_debug("cannot watch int3 hits: %d\n", ret);
+			return KSPLICE_UNEXPECTED;
+		}
 		t0 = ktime_get_ns();
-		ret = stop_machine(stop_cb, st, NULL);
+		ret = stop_machine(stop_cb, st, cpu_online_mask);
 		u->stop_ns = ktime_get_ns() - t0;
 		ksplice_stacks_release(&st->sc);
+		/* Make every CPU discard what it may have prefetched. */
+		if (st->result == KSPLICE_OK)
+			ksplice_text_poke_sync();
+		ksplice_poke_end(&st->poke);
 		ksplice_debug("stop_machine attempt %d: result %d, CPUs stopped %llu ns (callback %llu ns)\n",
 			      u->attempts, st->result, u->stop_ns, u->pause_ns);
 		if (ret) {
@@ -167,9 +180,6 @@ static int run_stopped(struct ksplice_stop *st)
 			break;
 		msleep(KSPLICE_RETRY_MS);
 	}
-	if (st->result == KSPLICE_OK)
-		/* Make every CPU discard what it may have prefetched. */
-		ksplice_text_poke_sync();
 	return st->result;
 }
 

@@ -130,18 +130,25 @@ EXPORT_SYMBOL_GPL(ksplice_unregister_part);
 static ssize_t stage_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
-	return sysfs_emit(buf, "%s\n", stage_names[ksplice_update.stage]);
+	struct ksplice_update *u = &ksplice_update;
+
+	if (READ_ONCE(u->worker))
+		return sysfs_emit(buf, "%s\n",
+				  u->work_reverse ? "reversing" : "applying");
+	return sysfs_emit(buf, "%s\n", stage_names[u->stage]);
 }
 
 /*
- * Apply and reverse run synchronously in write(): the driver reads
- * abort_cause afterwards.  An abort is not a write error.
+ * Apply and reverse run in write(), or in the engine's worker with "async"
+ * set; the driver reads abort_cause afterwards.  An abort is not a write
+ * error.
  */
 static ssize_t stage_store(struct kobject *kobj, struct kobj_attribute *attr,
 			   const char *buf, size_t count)
 {
 	struct ksplice_update *u = &ksplice_update;
 	ssize_t ret = count;
+	int err = 0;
 
 	mutex_lock(&u->lock);
 	if (sysfs_streq(buf, "applied")) {
@@ -151,19 +158,15 @@ static ssize_t stage_store(struct kobject *kobj, struct kobj_attribute *attr,
 			ret = -EINVAL;
 			goto out;
 		}
-		u->abort = ksplice_apply();
-		if (u->abort == KSPLICE_OK)
-			u->stage = STAGE_APPLIED;
+		err = ksplice_start_stage(false);
 	} else if (sysfs_streq(buf, "reversed")) {
 		if (u->stage != STAGE_APPLIED) {
 			ret = -EINVAL;
 			goto out;
 		}
-		u->abort = ksplice_reverse();
-		if (u->abort == KSPLICE_OK)
-			u->stage = STAGE_REVERSED;
+		err = ksplice_start_stage(true);
 	} else if (sysfs_streq(buf, "cleanup")) {
-		if (u->stage == STAGE_APPLIED) {
+		if (u->stage == STAGE_APPLIED || u->worker) {
 			ret = -EBUSY;
 			goto out;
 		}
@@ -175,7 +178,7 @@ static ssize_t stage_store(struct kobject *kobj, struct kobj_attribute *attr,
 	}
 out:
 	mutex_unlock(&u->lock);
-	return ret;
+	return err ? err : ret;
 }
 
 static ssize_t abort_cause_show(struct kobject *kobj,
@@ -220,6 +223,18 @@ static ssize_t debug_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return bool_store(&ksplice_update.debug, buf, count);
 }
 
+static ssize_t async_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%d\n", ksplice_update.async);
+}
+
+static ssize_t async_store(struct kobject *kobj, struct kobj_attribute *attr,
+			   const char *buf, size_t count)
+{
+	return bool_store(&ksplice_update.async, buf, count);
+}
+
 static ssize_t partial_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
@@ -254,6 +269,7 @@ static struct kobj_attribute abort_cause_attr = __ATTR_RO(abort_cause);
 static struct kobj_attribute conflicts_attr = __ATTR_RO_MODE(conflicts, 0400);
 static struct kobj_attribute debug_attr = __ATTR_RW_MODE(debug, 0600);
 static struct kobj_attribute partial_attr = __ATTR_RW_MODE(partial, 0600);
+static struct kobj_attribute async_attr = __ATTR_RW_MODE(async, 0600);
 
 static struct attribute *ksplice_attrs[] = {
 	&stage_attr.attr,
@@ -261,6 +277,7 @@ static struct attribute *ksplice_attrs[] = {
 	&conflicts_attr.attr,
 	&debug_attr.attr,
 	&partial_attr.attr,
+	&async_attr.attr,
 	&match_ns_attr.attr,
 	&pause_ns_attr.attr,
 	&stop_machine_ns_attr.attr,

@@ -333,6 +333,8 @@ static bool stopped_task_busy(struct ksplice_stack_check *sc,
 	/* The other CPUs are running their stopper threads. */
 	if (t != current && READ_ONCE(t->on_cpu))
 		return false;
+	if (ksplice_is_worker(t))
+		return false;
 	/* An exited thread whose stack is gone: it never runs again. */
 	if (!task_stack_page(t) || !refcount_read(&t->stack_refcount))
 		return false;

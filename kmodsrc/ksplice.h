@@ -117,6 +117,10 @@ struct ksplice_update {
 	u64 pause_ns;			/* inside the stop_machine callback */
 	u64 stop_ns;			/* around stop_machine() */
 	int attempts;
+	bool async;			/* stage writes run in the worker */
+	bool work_reverse;		/* what the worker does */
+	struct task_struct *worker;	/* while it runs (ksplice-worker.c) */
+	struct pid *waiter;		/* the writer, told the end by SIGCONT */
 };
 
 extern struct ksplice_update ksplice_update;
@@ -207,6 +211,29 @@ void ksplice_free_matching(void);
 int ksplice_apply(void);
 int ksplice_reverse(void);
 int ksplice_call_hooks(int kind);
+
+/* ksplice-poke.c: writing the jumps inside stop_machine */
+struct ksplice_poke {
+	const struct ksplice_jump *jumps;
+	int nr_jumps;
+	int followers;			/* CPUs waiting for the steps */
+	atomic_t arrived;		/* CPUs in the callback so far */
+	atomic_t step;
+	atomic_t acks;			/* followers done with the step */
+	atomic_t hits;			/* int3s sent to the new code */
+};
+int ksplice_poke_begin(struct ksplice_poke *pk,
+		       const struct ksplice_jump *jumps, int nr_jumps);
+void ksplice_poke_end(struct ksplice_poke *pk);
+bool ksplice_poke_lead(struct ksplice_poke *pk);
+void ksplice_poke_follow(struct ksplice_poke *pk);
+void ksplice_poke_write(struct ksplice_poke *pk, bool reverse);
+void ksplice_poke_release(struct ksplice_poke *pk);
+
+/* ksplice-worker.c */
+void ksplice_run_stage(bool reverse);
+int ksplice_start_stage(bool reverse);
+bool ksplice_is_worker(const struct task_struct *t);
 
 /* ksplice-stacks.c */
 struct ksplice_range {

@@ -295,6 +295,37 @@ corrupt kfixhuge old "contents outside the module"
 corrupt kfixfield new "field outside the module" load
 corrupt kfixrepl new "replacement outside the module's code"
 
+# --- 7b. NMIs while the jumps are written ---
+# The target's NMIs run fixture_show, CPU after CPU, while kfix3 replaces
+# it: every NMI must see the original or the patched output, never a
+# half-written jump.  The jump sites get an int3 first; an NMI that runs one
+# then is sent to the new code (the debug log counts those hits).  A hit
+# needs an NMI inside a window of microseconds: up to 20 cycles.
+insmod $F/target/$M.ko
+load kfix3 $M
+nmi_cycles=0 nmi_bad=0
+while [ $nmi_cycles -lt 20 ]; do
+	nmi_cycles=$((nmi_cycles + 1))
+	echo 1000000 > /proc/ksplice_fixture_nmi
+	stage kfix3 applied
+	r1=$(sysf kfix3 abort_cause)/$(cat /proc/ksplice_fixture)/$(cat /proc/ksplice_fixture_nmi)
+	stage kfix3 reversed
+	r2=$(sysf kfix3 abort_cause)/$(cat /proc/ksplice_fixture)/$(cat /proc/ksplice_fixture_nmi)
+	echo 0 > /proc/ksplice_fixture_nmi
+	case $r1 in "ok/fixture patched/original "*" left 0") nmi_bad=1; echo "# NMIs ended before the apply: $r1" ;; "ok/fixture patched/"*) ;; *) nmi_bad=1; echo "# apply: $r1" ;; esac
+	case $r2 in "ok/fixture original/"*" other 0 left 0") nmi_bad=1; echo "# NMIs ended before the undo: $r2" ;; "ok/fixture original/"*" other 0 "*) ;; *) nmi_bad=1; echo "# undo: $r2" ;; esac
+	[ $nmi_bad = 0 ] || break
+	grep -q "int3: [0-9]* hits" /sys/kernel/debug/ksplice_kfix3 && break
+done
+echo "# $nmi_cycles apply/undo cycles under NMIs; last: $r2"
+grep "int3: " /sys/kernel/debug/ksplice_kfix3 | sed 's/^/# /'
+check "NMIs running the function saw only the original or the patched code" test $nmi_bad = 0
+check "NMIs patched and original both seen" sh -c "echo '$r2' | grep -q 'original [1-9][0-9]* patched [1-9][0-9]* other 0'"
+check "an NMI hit a jump site while it was written and was sent to the new code" grep -q "int3: [1-9][0-9]* hits" /sys/kernel/debug/ksplice_kfix3
+stage kfix3 cleanup
+check "kfix3 modules unload" unload kfix3 $M
+check "target unloads" rmmod $M
+
 # --- 8. the kernel log ---
 bad=$(dmesg | grep -E "WARNING|BUG|Oops|Call Trace|general protection")
 check "dmesg free of warnings and oopses" test -z "$bad"
