@@ -1,7 +1,8 @@
 # ksplice: hot patches for a running Linux kernel from a source patch.
 #   make            host tools (objmanip) and man pages
 #   make check      installs what is needed (scripts/setup.sh), then every test
-#   make check-real the corpus of real Debian fixes (tests/real; not in check)
+#   make check-real the corpus of real Debian fixes (tests/real), torture and fault
+#                   injection (tests/stress): too long for check
 #   make demo       a real hot patch of the stock Debian kernel in a VM
 #   make bench      benchmarks (figures, not pass/fail)
 #   make install PREFIX=/usr/local DESTDIR=
@@ -50,6 +51,7 @@ check: setup all lab
 check-real: setup all lab
 	tests/real/setup
 	tests/real/run
+	tests/run-all --real
 
 # The demo runs on every kernel profile, one after the other.
 demo: setup all lab
