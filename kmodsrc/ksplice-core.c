@@ -187,6 +187,13 @@ static ssize_t abort_cause_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%s\n", abort_names[ksplice_update.abort]);
 }
 
+/* What the abort is about: symbol and target, section and offset. */
+static ssize_t abort_detail_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return ksplice_abort_detail_show(buf);
+}
+
 static ssize_t conflicts_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
 {
@@ -265,6 +272,7 @@ KSPLICE_NS_ATTR(stop_machine_ns, stop_ns);
 
 static struct kobj_attribute stage_attr = __ATTR_RW_MODE(stage, 0600);
 static struct kobj_attribute abort_cause_attr = __ATTR_RO(abort_cause);
+static struct kobj_attribute abort_detail_attr = __ATTR_RO(abort_detail);
 /* Task names and pids of other users' threads: for root only. */
 static struct kobj_attribute conflicts_attr = __ATTR_RO_MODE(conflicts, 0400);
 static struct kobj_attribute debug_attr = __ATTR_RW_MODE(debug, 0600);
@@ -274,6 +282,7 @@ static struct kobj_attribute async_attr = __ATTR_RW_MODE(async, 0600);
 static struct attribute *ksplice_attrs[] = {
 	&stage_attr.attr,
 	&abort_cause_attr.attr,
+	&abort_detail_attr.attr,
 	&conflicts_attr.attr,
 	&debug_attr.attr,
 	&partial_attr.attr,

@@ -8,6 +8,7 @@
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/spinlock.h>
+#include <linux/sysfs.h>
 #include <linux/vmalloc.h>
 #include "ksplice.h"
 
@@ -103,6 +104,33 @@ void ksplice_debug(const char *fmt, ...)
 	}
 out:
 	raw_spin_unlock_irqrestore(&debug_lock, flags);
+}
+
+/*
+ * What an abort is about (symbol, section, offset), for the drivers'
+ * message: sysfs abort_detail shows it while abort_cause is the code it
+ * was written for.  Written under the update's lock, without allocating.
+ */
+static char detail[256];
+static enum ksplice_abort detail_code;
+
+void ksplice_abort_detail(enum ksplice_abort code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vscnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	detail_code = code;
+	ksplice_debug("abort detail: %s\n", detail);
+}
+
+ssize_t ksplice_abort_detail_show(char *buf)
+{
+	if (ksplice_update.abort == KSPLICE_OK ||
+	    ksplice_update.abort != detail_code || !detail[0])
+		return sysfs_emit(buf, "\n");
+	return sysfs_emit(buf, "%s\n", detail);
 }
 
 void ksplice_debug_hex(const char *what, const u8 *p, size_t len)

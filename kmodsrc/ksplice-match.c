@@ -232,6 +232,9 @@ static bool string_ok(const char *want, unsigned long S)
 	return true;
 }
 
+/* Why the last candidate did not match, for the abort's detail. */
+static char match_note[128];
+
 #define RELOC_IN(r, s) ((r)->blank_addr >= (s)->address && \
 			(r)->blank_addr < (s)->address + (s)->size)
 
@@ -251,6 +254,7 @@ static int match_at(struct ksplice_change *c, const struct ksplice_section *s,
 	u8 *run, *mask;
 	int ret = 0;
 
+	match_note[0] = '\0';
 	run = kvmalloc(size, GFP_KERNEL);
 	mask = kvzalloc(size, GFP_KERNEL);
 	if (!run || !mask) {
@@ -260,6 +264,8 @@ static int match_at(struct ksplice_change *c, const struct ksplice_section *s,
 	if (copy_from_kernel_nofault(run, (void *)code, size)) {
 		ksplice_debug("%s @%lx: cannot read %zu bytes\n", name, code,
 			      size);
+		scnprintf(match_note, sizeof(match_note),
+			  "its %zu bytes cannot be read", size);
 		goto out;
 	}
 
@@ -275,6 +281,9 @@ static int match_at(struct ksplice_change *c, const struct ksplice_section *s,
 				      name, code, special_name(sp->kind),
 				      sp->offset);
 			ksplice_debug_hex("run", run + sp->offset, sp->len);
+			scnprintf(match_note, sizeof(match_note),
+				  "bad %s site at offset 0x%x",
+				  special_name(sp->kind), sp->offset);
 			goto out;
 		}
 		/*
@@ -313,6 +322,9 @@ static int match_at(struct ksplice_change *c, const struct ksplice_section *s,
 				  min_t(size_t, 32, size - (i & ~15UL)));
 		ksplice_debug_hex("pre", pre + (i & ~15UL),
 				  min_t(size_t, 32, size - (i & ~15UL)));
+		scnprintf(match_note, sizeof(match_note),
+			  "differs at offset 0x%zx (running %02x, expected %02x)",
+			  i, run[i], pre[i]);
 		goto out;
 	}
 
@@ -328,6 +340,8 @@ static int match_at(struct ksplice_change *c, const struct ksplice_section *s,
 		if (!sym || !reloc_target(r, run + off, code + off, &S)) {
 			ksplice_debug("%s: unusable reloc at offset 0x%zx\n",
 				      name, off);
+			scnprintf(match_note, sizeof(match_note),
+				  "unusable relocation at offset 0x%zx", off);
 			goto out;
 		}
 		if (sym->flags & KSPLICE_SYM_STRING) {
@@ -335,6 +349,9 @@ static int match_at(struct ksplice_change *c, const struct ksplice_section *s,
 				continue;
 			ksplice_debug("%s @%lx: string at offset 0x%zx differs (%lx)\n",
 				      name, code, off, S);
+			scnprintf(match_note, sizeof(match_note),
+				  "the string referred to at offset 0x%zx differs",
+				  off);
 			goto out;
 		}
 		err = label_bind(ksplice_sym_label(sym), S, tent);
@@ -345,6 +362,9 @@ static int match_at(struct ksplice_change *c, const struct ksplice_section *s,
 		if (err) {
 			ksplice_debug("%s @%lx: reloc at offset 0x%zx disagrees\n",
 				      name, code, off);
+			scnprintf(match_note, sizeof(match_note),
+				  "the symbol %s referred to at offset 0x%zx is elsewhere",
+				  ksplice_sym_name(sym), off);
 			goto out;
 		}
 	}
@@ -518,6 +538,13 @@ int ksplice_match_change(struct ksplice_change *c)
 					      ksplice_sym_label(sym),
 					      l ? 1 : cands[i].nr);
 				ret = KSPLICE_NO_MATCH;
+				ksplice_abort_detail(ret, "section %s of %s: %s%s",
+						     ksplice_sym_label(sym),
+						     c->target,
+						     (l ? 1 : cands[i].nr) > 1 ?
+						     "no candidate matches; the last " : "the running code ",
+						     match_note[0] ? match_note :
+						     "does not match");
 				goto out;
 			}
 			if (found != 1) {
@@ -527,6 +554,9 @@ int ksplice_match_change(struct ksplice_change *c)
 			if (label_bind(ksplice_sym_label(sym), run, &keep)) {
 				labels_discard(&keep);
 				ret = KSPLICE_NO_MATCH;
+				ksplice_abort_detail(ret, "section %s of %s: other matched code refers to it at another address",
+						     ksplice_sym_label(sym),
+						     c->target);
 				goto out;
 			}
 			labels_commit(&keep);
@@ -555,8 +585,13 @@ int ksplice_match_change(struct ksplice_change *c)
 			      cands[i].nr ? "ambiguous: several candidates match"
 					  : "no such symbol in the target");
 		/* Code that is replaced must be found; helpers may stay unseen. */
-		if (s->flags & KSPLICE_SECT_MATCH || cands[i].nr)
+		if (s->flags & KSPLICE_SECT_MATCH || cands[i].nr) {
 			ret = KSPLICE_NO_MATCH;
+			ksplice_abort_detail(ret, "section %s of %s: %s",
+					     ksplice_sym_label(sym), c->target,
+					     cands[i].nr ? "several candidates match" :
+					     "no such symbol in the target");
+		}
 	}
 out:
 	if (cands)

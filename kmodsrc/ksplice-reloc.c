@@ -62,6 +62,9 @@ int ksplice_resolve_symbol(const char *target,
 		if (*val)
 			return KSPLICE_OK;
 		ksplice_debug("symbol %s: not found by kallsyms\n", name);
+		ksplice_abort_detail(KSPLICE_FAILED_TO_FIND,
+				     "symbol %s, needed by the new code for %s: not in the running kernel's symbol table",
+				     name, target);
 		return KSPLICE_FAILED_TO_FIND;
 	}
 
@@ -82,6 +85,9 @@ int ksplice_resolve_symbol(const char *target,
 	}
 	ksplice_debug("local %s: not bound by matching, %d candidates in %s\n",
 		      label, i, target);
+	ksplice_abort_detail(KSPLICE_FAILED_TO_FIND,
+			     "local symbol %s, needed by the new code for %s: %d candidates in %s and none proven by matching",
+			     label, target, i, target);
 	return KSPLICE_FAILED_TO_FIND;
 }
 

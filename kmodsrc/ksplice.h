@@ -151,6 +151,9 @@ int ksplice_debug_init(void);
 void ksplice_debug_exit(void);
 __printf(1, 2) void ksplice_debug(const char *fmt, ...);
 void ksplice_debug_hex(const char *what, const u8 *p, size_t len);
+__printf(2, 3) void ksplice_abort_detail(enum ksplice_abort code,
+					 const char *fmt, ...);
+ssize_t ksplice_abort_detail_show(char *buf);
 
 /* ksplice-labels (ksplice-match.c) */
 struct ksplice_label *ksplice_label_find(const char *name,

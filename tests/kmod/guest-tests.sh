@@ -136,6 +136,9 @@ check "kfix2: abort_cause no_match" test "$(sysf kfix2 abort_cause)" = no_match
 check "kfix2: stage preparing" test "$(sysf kfix2 stage)" = preparing
 log=$(cat /sys/kernel/debug/ksplice_kfix2)
 check "debug log names section and offset" contains "$log" "mismatch in section cmdline_proc_show/cmdline.c at offset 0x19"
+detail=$(sysf kfix2 abort_detail)
+echo "# abort_detail: $detail"
+check "kfix2: abort_detail names section and offset" contains "$detail" "section cmdline_proc_show/cmdline.c of vmlinux: the running code differs at offset 0x19 (running "
 check "cmdline untouched by no_match" test "$(cat /proc/cmdline)" = "$orig"
 check "kfix2 modules unload" unload kfix2 vmlinux
 
@@ -149,6 +152,7 @@ unload kfix4 vmlinux
 load kfix5 vmlinux
 stage kfix5 applied
 check "kfix5: missing symbol gives failed_to_find" test "$(sysf kfix5 abort_cause)" = failed_to_find
+check "kfix5: abort_detail names the symbol and the target" test "$(sysf kfix5 abort_detail)" = "symbol ksplice_no_such_symbol, needed by the new code for vmlinux: not in the running kernel's symbol table"
 check "cmdline untouched by kfix5" test "$(cat /proc/cmdline)" = "$orig"
 unload kfix5 vmlinux
 

@@ -32,7 +32,8 @@ mkdigests() { (cd "$1" && perl -I"$top" -MKsplice -e 'Ksplice::write_digests("."
 FAKE=$T/fake
 mkdir -p "$FAKE/sys/module" "$FAKE/state"
 # FAKE_ABORT=CODE: the apply aborts with CODE (with FAKE_ABORT_ID=ID, only
-# the apply of update ID).  FAKE_INSMOD_DELAY=S: insmod
+# the apply of update ID), its abort_detail FAKE_ABORT_DETAIL, its conflicts
+# the lines of FAKE_CONFLICTS (default one).  FAKE_INSMOD_DELAY=S: insmod
 # takes S seconds.  FAKE_STAGE_SIGNAL=SIG: the stage file is a fifo, as slow
 # as the kernel's: once the driver has written it, SIG reaches the driver, then
 # the stage reads back what was written.  FAKE_RMMOD_SIGNAL=SIG: rmmod sends
@@ -52,7 +53,8 @@ case $name in
 	echo ok > "$d/abort_cause"; : > "$d/conflicts"; echo 0 > "$d/debug"; echo 0 > "$d/partial"
 	if [ -n "${FAKE_ABORT:-}" ] && { [ -z "${FAKE_ABORT_ID:-}" ] || [ "$name" = "ksplice_$FAKE_ABORT_ID" ]; }; then
 		ln -s /dev/null "$d/stage"; echo "$FAKE_ABORT" > "$d/abort_cause"
-		printf 'cat 1234 meminfo_proc_show\n' > "$d/conflicts"
+		printf '%s\n' "${FAKE_CONFLICTS:-cat 1234 meminfo_proc_show}" > "$d/conflicts"
+		[ -z "${FAKE_ABORT_DETAIL:-}" ] || printf '%s\n' "$FAKE_ABORT_DETAIL" > "$d/abort_detail"
 	elif [ -n "${FAKE_STAGE_SIGNAL:-}" ]; then
 		mkfifo "$d/stage"
 		driver=$PPID
@@ -78,7 +80,7 @@ esac
 rm -rf "$FAKE/sys/module/$1"
 EOF
 chmod +x "$T/insmod" "$T/rmmod"
-export FAKE FAKE_ABORT= FAKE_ABORT_ID= FAKE_INSMOD_DELAY= FAKE_STAGE_SIGNAL= FAKE_RMMOD_SIGNAL=
+export FAKE FAKE_ABORT= FAKE_ABORT_ID= FAKE_ABORT_DETAIL= FAKE_CONFLICTS= FAKE_INSMOD_DELAY= FAKE_STAGE_SIGNAL= FAKE_RMMOD_SIGNAL=
 # The fake kernel's release: FAKE_RELEASE, default 6.1.0-56-amd64.
 fakeenv() { env KSPLICE_SYSFS="$FAKE/sys" KSPLICE_STATE_DIR="$FAKE/state" KSPLICE_INSMOD="$T/insmod" \
 	KSPLICE_RMMOD="$T/rmmod" KSPLICE_UNAME_RELEASE="${FAKE_RELEASE:-6.1.0-56-amd64}" KSPLICE_UNAME_VERSION="$(uname -v)" "$@"; }
