@@ -218,41 +218,26 @@ static ssize_t bool_store(bool *field, const char *buf, size_t count)
 	return count;
 }
 
-static ssize_t debug_show(struct kobject *kobj, struct kobj_attribute *attr,
-			  char *buf)
-{
-	return sysfs_emit(buf, "%d\n", ksplice_update.debug);
-}
+/* A root-only 0/1 switch of the update, kept in the bool of that name. */
+#define KSPLICE_BOOL_ATTR(name)						\
+static ssize_t name##_show(struct kobject *kobj,			\
+			   struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%d\n", ksplice_update.name);		\
+}									\
+static ssize_t name##_store(struct kobject *kobj,			\
+			    struct kobj_attribute *attr,		\
+			    const char *buf, size_t count)		\
+{									\
+	return bool_store(&ksplice_update.name, buf, count);		\
+}									\
+static struct kobj_attribute name##_attr = __ATTR_RW_MODE(name, 0600)
 
-static ssize_t debug_store(struct kobject *kobj, struct kobj_attribute *attr,
-			   const char *buf, size_t count)
-{
-	return bool_store(&ksplice_update.debug, buf, count);
-}
-
-static ssize_t async_show(struct kobject *kobj, struct kobj_attribute *attr,
-			  char *buf)
-{
-	return sysfs_emit(buf, "%d\n", ksplice_update.async);
-}
-
-static ssize_t async_store(struct kobject *kobj, struct kobj_attribute *attr,
-			   const char *buf, size_t count)
-{
-	return bool_store(&ksplice_update.async, buf, count);
-}
-
-static ssize_t partial_show(struct kobject *kobj, struct kobj_attribute *attr,
-			    char *buf)
-{
-	return sysfs_emit(buf, "%d\n", ksplice_update.partial);
-}
-
-static ssize_t partial_store(struct kobject *kobj, struct kobj_attribute *attr,
-			     const char *buf, size_t count)
-{
-	return bool_store(&ksplice_update.partial, buf, count);
-}
+KSPLICE_BOOL_ATTR(debug);
+/* Allow changes for target modules that are not loaded yet. */
+KSPLICE_BOOL_ATTR(partial);
+/* Stage writes run in the engine's own thread (ksplice-worker.c). */
+KSPLICE_BOOL_ATTR(async);
 
 /* A read-only sysfs file showing one u64 timing field of the update. */
 #define KSPLICE_NS_ATTR(name, field)					\
@@ -275,9 +260,6 @@ static struct kobj_attribute abort_cause_attr = __ATTR_RO(abort_cause);
 static struct kobj_attribute abort_detail_attr = __ATTR_RO(abort_detail);
 /* Task names and pids of other users' threads: for root only. */
 static struct kobj_attribute conflicts_attr = __ATTR_RO_MODE(conflicts, 0400);
-static struct kobj_attribute debug_attr = __ATTR_RW_MODE(debug, 0600);
-static struct kobj_attribute partial_attr = __ATTR_RW_MODE(partial, 0600);
-static struct kobj_attribute async_attr = __ATTR_RW_MODE(async, 0600);
 
 static struct attribute *ksplice_attrs[] = {
 	&stage_attr.attr,
