@@ -486,3 +486,148 @@ size_t dwarf_layout_changes(struct dwarf *pre, struct dwarf *post,
 	*out = r.changes;
 	return r.nchanges;
 }
+
+/* ---- the source text of a function ---- */
+
+struct fn_search {
+	const char *fn;
+	Dwarf_Die die;
+	bool found;
+};
+
+static bool function_named(Dwarf_Die *die, void *arg)
+{
+	struct fn_search *s = arg;
+	const char *name;
+
+	if (dwarf_tag(die) != DW_TAG_subprogram ||
+	    dwarf_hasattr(die, DW_AT_abstract_origin) ||
+	    dwarf_hasattr(die, DW_AT_declaration))
+		return false;
+	name = die_name(die);
+	if (!name || strcmp(name, s->fn))
+		return false;
+	s->die = *die;
+	s->found = true;
+	return true;
+}
+
+struct next_line {
+	const char *file;
+	int line, next;
+};
+
+/* The first line after @line where another function of @file starts. */
+static bool later_function(Dwarf_Die *die, void *arg)
+{
+	struct next_line *n = arg;
+	const char *f;
+	int l;
+
+	if (dwarf_tag(die) != DW_TAG_subprogram ||
+	    dwarf_hasattr(die, DW_AT_abstract_origin) ||
+	    dwarf_decl_line(die, &l) || l <= n->line)
+		return false;
+	f = dwarf_decl_file(die);
+	if (f && !strcmp(f, n->file) && (!n->next || l < n->next))
+		n->next = l;
+	return false;
+}
+
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+
+	if (!f)
+		return NULL;
+	do {
+		if (len + 4096 + 1 > cap) {
+			cap = cap ? cap * 2 : 65536;
+			buf = xrealloc(buf, cap);
+		}
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+	} while (n);
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Lines [@from, @to) of @text (@to 0: to the end), in a new string. */
+static char *text_lines(const char *text, int from, int to)
+{
+	const char *p = text, *start = NULL;
+	int line = 1;
+
+	for (;;) {
+		if (line == from)
+			start = p;
+		if (!*p || (to && line == to))
+			break;
+		p = strchr(p, '\n');
+		if (!p) {
+			p = text + strlen(text);
+			break;
+		}
+		p++;
+		line++;
+	}
+	if (!start)
+		return xstrdup("");
+	return xasprintf("%.*s", (int)(p - start), start);
+}
+
+/*
+ * The source text of function @fn, from the start of its declaration to
+ * where the next function of its file starts, read from the source file its
+ * DWARF names (for the pre object, the patch's backup FILE.KSPLICE_presrc
+ * when it exists: ksplice-create applies the patch in place).
+ */
+static char *function_text(struct dwarf *d, const char *fn, bool pre)
+{
+	struct fn_search s = { .fn = fn };
+	struct next_line n = { 0 };
+	Dwarf_Attribute a;
+	const char *file, *dir;
+	char *path, *backup, *text, *res;
+	Dwarf_Die cu;
+
+	if (!d || !(walk_all(d, function_named, &s), s.found))
+		return NULL;
+	file = dwarf_decl_file(&s.die);
+	if (!file || dwarf_decl_line(&s.die, &n.line))
+		return NULL;
+	n.file = file;
+	walk_all(d, later_function, &n);
+	dir = dwarf_diecu(&s.die, &cu, NULL, NULL) ?
+		dwarf_formstring(dwarf_attr(&cu, DW_AT_comp_dir, &a)) : NULL;
+	path = file[0] == '/' || !dir ? xstrdup(file) :
+		xasprintf("%s/%s", dir, file);
+	backup = xasprintf("%s.KSPLICE_presrc", path);
+	text = read_text(pre ? backup : path);
+	if (!text && pre)
+		text = read_text(path);
+	free(backup);
+	free(path);
+	if (!text)
+		return NULL;
+	res = text_lines(text, n.line, n.next);
+	free(text);
+	return res;
+}
+
+int dwarf_function_changed(struct dwarf *pre, struct dwarf *post,
+			   const char *fn)
+{
+	char *a = function_text(pre, fn, true), *b;
+	int ret = -1;
+
+	b = function_text(post, fn, false);
+	if (a && b)
+		ret = strcmp(a, b) != 0;
+	free(a);
+	free(b);
+	return ret;
+}

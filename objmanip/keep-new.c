@@ -51,18 +51,77 @@ static size_t find_changes(struct object *post)
 	return n;
 }
 
+/* A changed function that is @name or one of its clones (.part, .isra...). */
 static bool changed_named(const char *name, void *arg)
 {
 	struct object *post = arg;
-	size_t i;
+	size_t i, len = strlen(name);
 
 	for (i = 0; i < post->nunits; i++) {
 		struct unit *u = post->units[i];
 
-		if (u->changed && !u->parent && !strcmp(u->canon, name))
+		if (u->changed && !u->parent && !strncmp(u->name, name, len) &&
+		    (!u->name[len] || u->name[len] == '.'))
 			return true;
 	}
 	return false;
+}
+
+struct init_ctx {
+	struct object *post;
+	struct dwarf *pre_dw, *post_dw;
+	const char **names;		/* memo of inlined_changed() */
+	bool *results;
+	size_t n;
+};
+
+/*
+ * An inlined function changed when an out-of-line copy of it did, or when
+ * its source text did (inlined everywhere, it has no code of its own).
+ */
+static bool inlined_changed(const char *name, void *arg)
+{
+	struct init_ctx *c = arg;
+	bool res;
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		if (!strcmp(c->names[i], name))
+			return c->results[i];
+	res = changed_named(name, c->post) ||
+		dwarf_function_changed(c->pre_dw, c->post_dw, name) == 1;
+	c->names = xrealloc(c->names, (c->n + 1) * sizeof(*c->names));
+	c->results = xrealloc(c->results, (c->n + 1) * sizeof(*c->results));
+	c->names[c->n] = name;
+	c->results[c->n++] = res;
+	return res;
+}
+
+/*
+ * A changed function inlined into __init function @f, whose own source
+ * text did not change, by any name @f has (a module's init function is
+ * also init_module); @name gets that name.  NULL: none.
+ */
+static const char *init_inlines(struct init_ctx *c, struct unit *f,
+				const char **name)
+{
+	struct object *post = c->post;
+	size_t i;
+
+	for (i = 0; f->sym && i < post->nsyms; i++) {
+		struct symbol *s = &post->syms[i];
+
+		if (s->type != STT_FUNC || s->sec != f->sec ||
+		    s->sym.st_value != f->sym->sym.st_value)
+			continue;
+		*name = s->name;
+		/* the patch changed the __init function itself (or unknown) */
+		if (dwarf_function_changed(c->pre_dw, c->post_dw, s->name))
+			continue;
+		return dwarf_find_inlined(c->post_dw, s->name, inlined_changed,
+					  c);
+	}
+	return NULL;
 }
 
 /*
@@ -71,8 +130,11 @@ static bool changed_named(const char *name, void *arg)
  * without it (said in one line); any other change to __init code is
  * refused, since it would not take effect.
  */
-static void check_init(struct object *post, struct dwarf *dw)
+static void check_init(struct object *post, struct dwarf *pre_dw,
+		       struct dwarf *post_dw)
 {
+	struct init_ctx c = { .post = post, .pre_dw = pre_dw,
+			      .post_dw = post_dw };
 	size_t i;
 
 	for (i = 0; i < post->nunits; i++) {
@@ -82,12 +144,14 @@ static void check_init(struct object *post, struct dwarf *dw)
 		if (!u->init_changed)
 			continue;
 		f = u->parent ? u->parent : u;
-		callee = dwarf_find_inlined(dw, f->canon, changed_named, post);
+		callee = init_inlines(&c, f, &u->init_name);
 		if (!callee)
 			refuse("%s: refusing: change to __init code in section %s, symbol %s",
 			       post->path, u->sec->name, u->name);
 		u->inlines = callee;
 	}
+	free(c.names);
+	free(c.results);
 }
 
 static bool kept_named(const char *name, void *arg)
@@ -184,7 +248,7 @@ static void report(struct object *post)
 			continue;
 		if (u->init_changed)
 			printf("%s: notice: __init function %s inlines changed function %s: it already ran, so it is left as it is\n",
-			       post->path, u->name, u->inlines);
+			       post->path, u->init_name, u->inlines);
 		else if (u->changed)
 			printf("%s: changed function: %s\n", post->path, u->name);
 		else if (u->is_new)
@@ -265,13 +329,14 @@ int keep_new_code(const char *in, const char *out, const char *pre_path,
 	n = find_changes(post);
 	check_replaced_data(post);
 	post_dw = dwarf_open_obj(post->path);
-	check_init(post, post_dw);
+	pre_dw = dwarf_open_obj(pre->path);
+	if (n)
+		check_layouts(post, pre_dw, post_dw);
+	check_init(post, pre_dw, post_dw);
 	if (!n) {
 		ret = EXIT_NOCHANGE;
 		goto out;
 	}
-	pre_dw = dwarf_open_obj(pre->path);
-	check_layouts(post, pre_dw, post_dw);
 	set_output(out);
 	write_new(post, out);
 	report(post);

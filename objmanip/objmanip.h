@@ -100,6 +100,7 @@ struct unit {
 	bool replaced;			/* changed read-only data, taken as new */
 	bool init_changed;		/* __init function whose code changed */
 	const char *inlines;		/* ... only where it inlines this changed function */
+	const char *init_name;		/* its name in DWARF */
 	int out_sec;			/* output section, -1 */
 	size_t seq;			/* position in object order */
 };
