@@ -23,14 +23,15 @@ t() { # t DESCRIPTION COMMAND...
 sums() { python3 "$here/kbytes.py" $targets; }
 patched() { grep -q "^Ksplice:        hooks 42$" /proc/meminfo; }
 modules() { grep "^ksplice_" /proc/modules | cut -d' ' -f1 | sort | tr '\n' ' '; }
-# The abort code whose explanation (with PREFIX for undo) is the one line
-# of FILE; empty if none.
+# The abort code whose explanation (with PREFIX for undo) is the first line
+# of FILE, followed at most by the engine's "(what it is about)" line;
+# empty if none.
 code_of() { # code_of FILE PREFIX
 	perl -I"$top" -MKsplice -e '
 		my ($f, $prefix) = @ARGV;
 		open(my $fh, "<", $f) or exit 1;
 		my @l = <$fh>;
-		exit 1 unless @l == 1;
+		exit 1 unless @l == 1 || (@l == 2 && $l[1] =~ /^\(.+\)$/);
 		chomp $l[0];
 		for my $c (sort keys %Ksplice::ABORT) {
 			(my $m = Ksplice::abort_message($c)) =~ s/^Aborted:/$prefix/;
