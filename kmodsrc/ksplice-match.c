@@ -129,6 +129,7 @@ static const char *special_name(u32 kind)
 		[KSPLICE_SPECIAL_SMP_LOCK] = "lock prefix",
 		[KSPLICE_SPECIAL_CALL] = "call site",
 		[KSPLICE_SPECIAL_ENDBR] = "endbr",
+		[KSPLICE_SPECIAL_CONST] = "runtime constant",
 	};
 
 	return kind < ARRAY_SIZE(names) && names[kind] ? names[kind] : "?";

@@ -119,6 +119,7 @@ struct ksplice_special {
 #define KSPLICE_SPECIAL_SMP_LOCK	8	/* .smp_locks (lock prefix) */
 #define KSPLICE_SPECIAL_CALL		9	/* .call_sites (call depth) */
 #define KSPLICE_SPECIAL_ENDBR		10	/* endbr64, sealed with IBT */
+#define KSPLICE_SPECIAL_CONST		11	/* runtime constant, set at boot */
 
 /* Hooks a patch author declares with ksplice-patch.h. */
 struct ksplice_hook {

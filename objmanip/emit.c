@@ -177,9 +177,19 @@ static void emit_unit_relocs(struct emit *e, struct unit *u)
 	 * before each callee; new code is emitted without padding, so its
 	 * calls stay plain (the counter then errs on the side of stuffing).
 	 */
-	for (i = 0; i < u->nents; i++)
-		if (u->ents[i]->sec->special->kind != KSPLICE_SPECIAL_CALL)
+	for (i = 0; i < u->nents; i++) {
+		const struct section *sp = u->ents[i]->sec;
+
+		/*
+		 * The kernel writes runtime constants once, at boot, and
+		 * only in vmlinux: in a module the placeholder would stay.
+		 */
+		if (sp->special->kind == KSPLICE_SPECIAL_CONST)
+			refuse("%s: refusing: %s uses a runtime constant set only at boot (section %s), which new code cannot carry",
+			       e->obj->path, u->name, sp->name);
+		if (sp->special->kind != KSPLICE_SPECIAL_CALL)
 			emit_entry(e, u->ents[i]);
+	}
 }
 
 /*

@@ -165,6 +165,7 @@ struct special {
 	bool compare;			/* entry belongs to the function's identity */
 	unsigned int ignore_off, ignore_len;	/* bytes not compared */
 	int len_off;			/* u8 field: site length, -1 none */
+	unsigned int fixed_len;		/* site length fixed by the kind */
 	const char *pair;		/* parallel table, same index */
 	unsigned int pair_entsize;
 };

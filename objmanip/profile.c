@@ -18,30 +18,38 @@
 
 struct kernel_profile profile;
 
+/* @len: the site's fixed window, where the kind does not decode it. */
 static const struct {
 	const char *name;
 	int kind;
+	unsigned int len;
 } kinds[] = {
-	{ "none", 0 },
-	{ "alt", KSPLICE_SPECIAL_ALT },
-	{ "jump_label", KSPLICE_SPECIAL_JUMP_LABEL },
-	{ "static_call", KSPLICE_SPECIAL_STATIC_CALL },
-	{ "retpoline", KSPLICE_SPECIAL_RETPOLINE },
-	{ "return", KSPLICE_SPECIAL_RETURN },
-	{ "paravirt", KSPLICE_SPECIAL_PARAVIRT },
-	{ "mcount", KSPLICE_SPECIAL_MCOUNT },
-	{ "smp_lock", KSPLICE_SPECIAL_SMP_LOCK },
-	{ "call", KSPLICE_SPECIAL_CALL },
-	{ "endbr", KSPLICE_SPECIAL_ENDBR },
+	{ "none", 0, 0 },
+	{ "alt", KSPLICE_SPECIAL_ALT, 0 },
+	{ "jump_label", KSPLICE_SPECIAL_JUMP_LABEL, 0 },
+	{ "static_call", KSPLICE_SPECIAL_STATIC_CALL, 0 },
+	{ "retpoline", KSPLICE_SPECIAL_RETPOLINE, 0 },
+	{ "return", KSPLICE_SPECIAL_RETURN, 0 },
+	{ "paravirt", KSPLICE_SPECIAL_PARAVIRT, 0 },
+	{ "mcount", KSPLICE_SPECIAL_MCOUNT, 0 },
+	{ "smp_lock", KSPLICE_SPECIAL_SMP_LOCK, 0 },
+	{ "call", KSPLICE_SPECIAL_CALL, 0 },
+	{ "endbr", KSPLICE_SPECIAL_ENDBR, 0 },
+	{ "const_ptr", KSPLICE_SPECIAL_CONST, 8 },	/* movabs imm64 */
+	{ "const_shift", KSPLICE_SPECIAL_CONST, 1 },	/* shift imm8 */
 };
 
-static int kind_by_name(const char *file, int line, const char *name)
+static int kind_by_name(const char *file, int line, const char *name,
+			unsigned int *len)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (!strcmp(kinds[i].name, name))
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (!strcmp(kinds[i].name, name)) {
+			*len = kinds[i].len;
 			return kinds[i].kind;
+		}
+	}
 	die("%s:%d: unknown special-section kind %s", file, line, name);
 }
 
@@ -82,7 +90,7 @@ static void parse_section_line(const char *file, int line, char *buf)
 	if (!sp->entsize)
 		die("%s:%d: entry size of %s is 0", file, line, f[0]);
 	sp->anchor = number(file, line, f[2], sp->entsize - 1);
-	sp->kind = kind_by_name(file, line, f[3]);
+	sp->kind = kind_by_name(file, line, f[3], &sp->fixed_len);
 	sp->compare = number(file, line, f[4], 1);
 	sp->ignore_off = number(file, line, f[5], sp->entsize);
 	sp->ignore_len = number(file, line, f[6], sp->entsize - sp->ignore_off);

@@ -8,6 +8,7 @@
  * tests, which CPU feature an alternative needs), and tell the engine
  * which bytes the running kernel has rewritten.
  */
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include "objmanip.h"
@@ -26,7 +27,7 @@ const struct special *special_find(const char *name)
 	size_t i;
 
 	for (i = 0; i < profile.nspecials; i++)
-		if (!strcmp(profile.specials[i].name, name))
+		if (!fnmatch(profile.specials[i].name, name, 0))
 			return &profile.specials[i];
 	return NULL;
 }

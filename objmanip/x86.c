@@ -148,6 +148,9 @@ unsigned int special_window(const struct sp_entry *e, const struct unit *u)
 	case KSPLICE_SPECIAL_ENDBR:
 		len = ENDBR_LEN;
 		break;
+	case KSPLICE_SPECIAL_CONST:
+		len = e->sec->special->fixed_len;
+		break;
 	default:
 		return 0;
 	}
