@@ -12,6 +12,7 @@ t() { # t DESCRIPTION COMMAND...
 	shift
 	if "$@"; then echo "ok - $d"; else echo "not ok - $d"; fi
 }
+fails() { ! "$@"; }
 shows() { # shows FILE: print FILE as comments, then fail
 	echo "# $1:"; sed 's/^/#   /' "$1"; false
 }
@@ -29,17 +30,24 @@ log_clean() { # log_clean FROM-LINE FILE: no oops/WARN/BUG in dmesg after line F
 	! grep -qE "$BAD" "$2" || shows "$2"
 }
 
-# real_case NAME ID TARBALL "TARGET...": load the target modules, apply,
-# view, undo, and the kernel log clean meanwhile.
+# real_case NAME ID TARBALL "TARGET..." [UNLOADABLE]: load the target
+# modules, apply, view, undo, and the kernel log clean meanwhile.  With
+# UNLOADABLE (why the target cannot load here), the module must fail to
+# load and ksplice-apply --partial keeps the change for it.
 real_case() {
-	local name=$1 id=$2 tar=$3 targets=$4 log=$REAL_OUT/$1 m from
+	local name=$1 id=$2 tar=$3 targets=$4 unloadable=${5:-} log=$REAL_OUT/$1 m from partial=
 	mkdir -p "$log"
 	for m in $targets; do
 		modprobe "$m" >"$log/modprobe-$m.out" 2>&1
-		t "$name: target module $m loaded" loaded "$m"
+		if [ -n "$unloadable" ]; then
+			t "$name: target module $m does not load here ($unloadable)" fails loaded "$m"
+			partial=--partial
+		else
+			t "$name: target module $m loaded" loaded "$m"
+		fi
 	done
 	from=$(dmesg | wc -l)
-	"$APPLY" "$tar" >"$log/apply.out" 2>&1
+	"$APPLY" $partial "$tar" >"$log/apply.out" 2>&1
 	t "$name: ksplice-apply succeeds" logged "$log/apply.out" "^Done!"
 	"$VIEW" >"$log/view.out" 2>&1
 	t "$name: ksplice-view lists the update" logged "$log/view.out" "^$id:"
