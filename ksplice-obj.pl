@@ -6,6 +6,8 @@
 #   ksplice-obj.pl finalize WORK TARGET SYMVERS OBJ... ld -r the target's new/old code, objmanip finalize
 #   ksplice-obj.pl revert   OBJTREE [OBJ...]           put the pre objects back (all *.KSPLICE_pre without OBJ)
 #   ksplice-obj.pl modinst  OBJTREE WORK MODFILE...    collect rebuilt MODFILE.ko for --build-modules
+#   ksplice-obj.pl objtool  OBJTREE WORK FILE...       the objtool pass diff runs (kbuild defers it to the
+#                                                      vmlinux.o link) on FILEs, in place; none if not deferred
 #
 # diff writes WORK/status/OBJ.status: first line "STATUS TARGET" with STATUS one of
 # changed, unchanged, refused, error; the following lines are objmanip's message.
@@ -19,9 +21,10 @@ use Ksplice;
 
 $Ksplice::PROG = 'ksplice-obj.pl';
 my $step = shift @ARGV // '';
-my %steps = (snap => \&snap, diff => \&diff, finalize => \&finalize, revert => \&revert, modinst => \&modinst);
+my %steps = (snap => \&snap, diff => \&diff, finalize => \&finalize, revert => \&revert, modinst => \&modinst,
+	objtool => \&objtool);
 if (!$steps{$step}) {
-	print STDERR "usage: ksplice-obj.pl snap|diff|finalize|revert|modinst ARGS...\n";
+	print STDERR "usage: ksplice-obj.pl snap|diff|finalize|revert|modinst|objtool ARGS...\n";
 	exit 2;
 }
 exit Ksplice::main_wrapper(sub { $steps{$step}->(@ARGV) });
@@ -88,17 +91,30 @@ sub objtool_done {
 sub objtool_copies {
 	my ($objtree, $work, $o, $args) = @_;
 	my $dir = "$work/objtool";
-	my $objtool = "$objtree/tools/objtool/objtool";
-	Ksplice::fatal("$objtool missing: the tree has no objtool (run make modules_prepare)") unless -x $objtool;
 	for my $f ($o, "$o.KSPLICE_pre") {
 		my $copy = "$dir/$f";
 		Ksplice::mkdir_p(dirname($copy));
 		Ksplice::copy_preserve("$objtree/$f", $copy);
-		next if objtool_done($copy);
-		my ($rc, $out) = Ksplice::capture($objtool, @$args, $copy);
-		Ksplice::fatal("objtool failed on $f: $out") if $rc;
+		objtool_run($objtree, $args, $copy, $f);
 	}
 	return $dir;
+}
+
+# The deferred pass on FILE in place (NAME for messages), unless done.
+sub objtool_run {
+	my ($objtree, $args, $file, $name) = @_;
+	my $objtool = "$objtree/tools/objtool/objtool";
+	Ksplice::fatal("$objtool missing: the tree has no objtool (run make modules_prepare)") unless -x $objtool;
+	return if objtool_done($file);
+	my ($rc, $out) = Ksplice::capture($objtool, @$args, $file);
+	Ksplice::fatal("objtool failed on $name: $out") if $rc;
+}
+
+# The step for objects built outside diff (the engine's test fixtures).
+sub objtool {
+	my ($objtree, $work, @files) = @_;
+	my @args = deferred_objtool_args($objtree, $work);
+	objtool_run($objtree, \@args, $_, $_) for @args ? @files : ();
 }
 
 sub diff {

@@ -11,6 +11,8 @@
 #                (code_busy naming swapper/N)
 #   $OUT/kfix8/  ksplice_fixture_target: fixture_show calling the function
 #                ksplice_fix_helper that kfix1 adds
+#   $OUT/kfix9/  ksplice_fixture_target: ksplice_fixture_direct, whose
+#                endbr64 the kernel seals (IBT kernels only)
 #   $OUT/kfix{wrap,size0,huge,field,repl}/  vmlinux: corrupt metadata
 #                (unexpected): see below
 # each update dir holding ksplice-<id>.ko, ksplice-<id>_<t>-{new,old}.ko,
@@ -39,40 +41,50 @@ pre_object() {
 pre_object fs/proc/cmdline.o "$OUT/cmdline_pre.o"
 # kernel/sched/idle.c (cpu_startup_entry) is built as part of build_policy.o.
 pre_object kernel/sched/build_policy.o "$OUT/idle_pre.o"
+# Where kbuild defers objtool to the vmlinux.o link (IBT), the pre objects
+# go through that pass, as ksplice-create's do: the running code did.
+"$top/ksplice-obj.pl" objtool "$LAB" "$OUT/objtool" "$OUT/cmdline_pre.o" "$OUT/idle_pre.o"
 
-# The target module (its object, built with function sections, is the pre).
+# The target module: its object as kbuild linked it (and ran objtool on it,
+# where kbuild defers objtool to the link), built with function sections,
+# is the pre.
 rm -rf "$OUT/target" && mkdir -p "$OUT/target"
 cp "$here"/fixtures/target/* "$OUT/target/"
 $MAKE M="$OUT/target" modules
+tpre=$OUT/target/ksplice_fixture_target.o
 
 # Fixture objects, compiled with the kernel's flags through a dummy module.
 obj=$OUT/objs
 rm -rf "$obj" && mkdir -p "$obj"
 cp "$here"/fixtures/*.c "$here"/fixtures/*.S "$top"/kmodsrc/ksplice-patch.h \
 	"$top"/kmodsrc/ksplice-meta.h "$obj/"
-python3 "$here/mkold.py" "$OUT/cmdline_pre.o" cmdline_proc_show > "$obj/cmdline_old.S"
-python3 "$here/mkold.py" "$OUT/cmdline_pre.o" cmdline_proc_show \
+# The layout of special sections is the profile's.
+mkold() { python3 "$here/mkold.py" --profile="$PROFILE_DIR/sections" "$@"; }
+mkold "$OUT/cmdline_pre.o" cmdline_proc_show > "$obj/cmdline_old.S"
+# 0x19: an instruction byte on 6.1 and 6.12 alike (mkold refuses one that
+# matching would not compare); guest-tests.sh expects the mismatch there.
+mkold "$OUT/cmdline_pre.o" cmdline_proc_show \
 	--corrupt=cmdline_proc_show:0x19 > "$obj/cmdline_bad_old.S"
-python3 "$here/mkold.py" "$OUT/target/fixture_target.o" fixture_show fixture_wait \
+mkold "$tpre" fixture_show fixture_wait \
 	fixture_nap fixture_nap.cold > "$obj/fixture_old.S"
 # A (fake) 2-byte jump label site right where the jump would go.
-python3 "$here/mkold.py" "$OUT/cmdline_pre.o" cmdline_proc_show \
-	--special=cmdline_proc_show:5:2:2 > "$obj/cmdline_special_old.S"
+mkold "$OUT/cmdline_pre.o" cmdline_proc_show \
+	--special=cmdline_proc_show:jump:2:2 > "$obj/cmdline_special_old.S"
 # New code referring to a symbol the kernel does not have.
 sed 's/n_saved: .asciz "saved_command_line"/n_saved: .asciz "ksplice_no_such_symbol"/' \
 	"$obj/cmdline_new_meta.S" > "$obj/cmdline_missing_meta.S"
-python3 "$here/mkold.py" "$OUT/idle_pre.o" cpu_startup_entry > "$obj/idle_old.S"
-python3 "$here/mkold.py" "$OUT/target/fixture_target.o" fixture_show \
-	> "$obj/fixture_show_old.S"
+mkold "$OUT/idle_pre.o" cpu_startup_entry > "$obj/idle_old.S"
+mkold "$tpre" fixture_show > "$obj/fixture_show_old.S"
+mkold "$tpre" ksplice_fixture_direct > "$obj/direct_old.S"
 # Corrupt metadata, which the engine must refuse (unexpected) without
 # following it: a window whose 32-bit offset + length wraps around, a
 # relocation field of 0 bytes, a section larger than the module; in new
 # code, a field outside the module and a replacement outside its code.
-python3 "$here/mkold.py" "$OUT/cmdline_pre.o" cmdline_proc_show \
+mkold "$OUT/cmdline_pre.o" cmdline_proc_show \
 	--special=cmdline_proc_show:0xfffffffe:4:2 > "$obj/cmdline_wrap_old.S"
-python3 "$here/mkold.py" "$OUT/cmdline_pre.o" cmdline_proc_show \
-	--reloc-size=cmdline_proc_show:9:0 > "$obj/cmdline_size0_old.S"
-python3 "$here/mkold.py" "$OUT/cmdline_pre.o" cmdline_proc_show \
+mkold "$OUT/cmdline_pre.o" cmdline_proc_show \
+	--reloc-size=cmdline_proc_show:saved_command_line:0 > "$obj/cmdline_size0_old.S"
+mkold "$OUT/cmdline_pre.o" cmdline_proc_show \
 	--section-size=cmdline_proc_show:0x10000000000 > "$obj/cmdline_huge_old.S"
 sed 's/^\t\.quad ksplice_fix_cmdline_field,/\t.quad 0x1000,/' \
 	"$obj/cmdline_new_meta.S" > "$obj/cmdline_field_meta.S"
@@ -82,13 +94,14 @@ for f in cmdline_field_meta.S cmdline_repl_meta.S; do
 	! cmp -s "$obj/cmdline_new_meta.S" "$obj/$f" || { echo "$f: sed changed nothing" >&2; exit 1; }
 done
 olds="cmdline_old cmdline_bad_old fixture_old cmdline_special_old idle_old \
-	cmdline_wrap_old cmdline_size0_old cmdline_huge_old fixture_show_old"
+	cmdline_wrap_old cmdline_size0_old cmdline_huge_old fixture_show_old \
+	direct_old"
 cat > "$obj/Kbuild" <<EOK
 obj-m := fixobjs.o
 fixobjs-y := brackets-begin.o brackets-end.o cmdline_new.o cmdline_new_meta.o \
 	fixture_new.o fixture_new_meta.o cmdline_missing_meta.o \
 	idle_new.o idle_new_meta.o cmdline_field_meta.o cmdline_repl_meta.o \
-	dep_new.o dep_new_meta.o \
+	dep_new.o dep_new_meta.o direct_new.o direct_new_meta.o \
 	$(for o in $olds; do printf ' %s.o' $o; done)
 ccflags-y := -I\$(src)
 $(for o in $olds; do echo "OBJECT_FILES_NON_STANDARD_$o.o := y"; done)
@@ -120,6 +133,10 @@ update kfix5 vmlinux cmdline_new.o cmdline_missing_meta.o -- cmdline_old.o
 update kfix3 ksplice_fixture_target fixture_new.o fixture_new_meta.o -- fixture_old.o
 update kfix6 vmlinux idle_new.o idle_new_meta.o -- idle_old.o
 update kfix8 ksplice_fixture_target dep_new.o dep_new_meta.o -- fixture_show_old.o
+# Its test (guest-tests.sh 6c) is for kernels that seal endbr64 (IBT).
+if [ "$IBT" = 1 ]; then
+	update kfix9 ksplice_fixture_target direct_new.o direct_new_meta.o -- direct_old.o
+fi
 update kfixwrap vmlinux cmdline_new.o cmdline_new_meta.o -- cmdline_wrap_old.o
 update kfixsize0 vmlinux cmdline_new.o cmdline_new_meta.o -- cmdline_size0_old.o
 update kfixhuge vmlinux cmdline_new.o cmdline_new_meta.o -- cmdline_huge_old.o

@@ -274,6 +274,34 @@ check "kfix1 modules unload" unload kfix1 vmlinux
 check "target says original" test "$(cat /proc/ksplice_fixture)" = "fixture original"
 check "target unloads" rmmod $M
 
+# --- 6c. IBT kernels: a sealed endbr64 matches, the jump goes after it ---
+# The kernel seals (66 0f 1f 00) every endbr64 that objtool listed in
+# .ibt_endbr_seal as it loads the code, with or without IBT in the CPU
+# (QEMU TCG has none): ksplice_fixture_direct, global and only called
+# directly, is one.  Its old code has the endbr64 of the object.
+if [ "${KSPLICE_IBT:?tests/kmod/run sets KSPLICE_IBT}" = 1 ]; then
+	bytes() { python3 "$(dirname "$0")/textbytes.py" ksplice_fixture_direct 0 "$1"; }
+	insmod $F/target/$M.ko
+	check "direct: original" test "$(cat /proc/ksplice_fixture_direct)" = "direct original"
+	before=$(bytes 14)
+	echo "# ksplice_fixture_direct: $before"
+	check "its endbr64 is sealed in the running module" test "$(echo "$before" | cut -d' ' -f1-4)" = "66 0f 1f 00"
+	load kfix9 $M
+	stage kfix9 applied
+	check "kfix9 over the sealed endbr64: ok" test "$(sysf kfix9 abort_cause)/$(sysf kfix9 stage)" = ok/applied
+	check "direct patched" test "$(cat /proc/ksplice_fixture_direct)" = "direct patched"
+	after=$(bytes 14)
+	echo "# applied: $after"
+	check "jump at entry + 4 (endbr64) + 5 (__fentry__), the first 9 bytes kept" \
+		test "$(echo "$after" | cut -d' ' -f1-10)" = "$(echo "$before" | cut -d' ' -f1-9) e9"
+	stage kfix9 reversed
+	check "kfix9 undo: ok" test "$(sysf kfix9 abort_cause)/$(sysf kfix9 stage)" = ok/reversed
+	check "direct original after undo" test "$(cat /proc/ksplice_fixture_direct)" = "direct original"
+	check "its bytes as before the apply" test "$(bytes 14)" = "$before"
+	check "kfix9 modules unload" unload kfix9 $M
+	check "target unloads" rmmod $M
+fi
+
 # --- 7. corrupt metadata: refused (unexpected), nothing followed ---
 # The stage is written from a subshell: an engine that followed the
 # metadata would oops, which must not take the rest of the report with it.

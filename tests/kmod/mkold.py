@@ -4,17 +4,28 @@ object as an assembler file, the way objmanip keep-old-code + finalize will:
 the functions' bytes with every relocation field set to the canary, one
 ksplice_section per function, one ksplice_reloc per relocation, and the
 special-section sites as ksplice_specials.  A test fixture generator only:
-it understands what small 6.1 objects contain (no jump tables, no .rodata
-other than string literals).
+it understands what small kernel objects contain (no jump tables, no
+.rodata other than string literals and whole objects).
 
-usage: mkold.py OBJ FUNC... [--corrupt=FUNC:OFFSET]
-                             [--special=FUNC:OFFSET:LEN:KIND]
-                             [--reloc-size=FUNC:OFFSET:SIZE]
-                             [--section-size=FUNC:SIZE] > out.S
---corrupt flips a byte of the code; the others write metadata the engine
-must refuse (a window or field width it must not trust, a section larger
-than the module).
+The object layout comes from the object itself and the kernel profile: a
+function starts at its symbol (after any call padding, __pfx_), the special
+sections' entry sizes, anchors and length fields come from the profile's
+`sections` file, the record kinds and flags from kmodsrc/ksplice-meta.h;
+whether a function starts with endbr64 and where its __fentry__ call is are
+read from its bytes and __mcount_loc.
+
+usage: mkold.py --profile=SECTIONS OBJ FUNC...
+                [--corrupt=FUNC:OFFSET] [--special=FUNC:OFFSET:LEN:KIND]
+                [--reloc-size=FUNC:WHERE:SIZE] [--section-size=FUNC:SIZE]
+                > out.S
+--corrupt flips a byte of the code (it must be a byte that matching
+compares); the others write metadata the engine must refuse (a window or
+field width it must not trust, a section larger than the module).  OFFSET
+of --special may be `jump`: where the engine writes its jump (after any
+endbr64 and the __fentry__ site).  WHERE of --reloc-size is the field's
+offset, or the name of the symbol its first relocation refers to.
 """
+import os
 import re
 import subprocess
 import sys
@@ -23,11 +34,42 @@ import tempfile
 R = {'R_X86_64_64': (1, 8, 0), 'R_X86_64_PC32': (2, 4, 1),
      'R_X86_64_PLT32': (4, 4, 1), 'R_X86_64_32': (10, 4, 0),
      'R_X86_64_32S': (11, 4, 0)}
-SPECIAL = {'.altinstructions': 1, '__jump_table': 2, '.static_call_sites': 3,
-           '.retpoline_sites': 4, '.return_sites': 5, '.parainstructions': 6,
-           '__mcount_loc': 7, '.smp_locks': 8}
-SYM_LOCAL, SYM_FUNC, SYM_OBJECT, SYM_STRING = 1, 2, 4, 8
-SECT_TEXT, SECT_MATCH, SECT_FENTRY = 1, 0x10, 0x20
+ENDBR64 = b'\xf3\x0f\x1e\xfa'
+FENTRY_LEN = 5
+
+
+def meta_constants():
+    """KSPLICE_* numbers of kmodsrc/ksplice-meta.h (one source of truth)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.join(here, '..', '..', 'kmodsrc', 'ksplice-meta.h')
+    c = {}
+    for line in open(path):
+        m = re.match(r'#define\s+KSPLICE_(\w+)\s+(0x[0-9a-fA-F]+|\d+)\b', line)
+        if m:
+            c[m.group(1)] = int(m.group(2), 0)
+    return c
+
+
+K = meta_constants()
+
+
+def profile_sections(path):
+    """Special sections of the profile: name -> (entsize, anchor, kind,
+    len-off or None); kind `none` sections are left out."""
+    out = {}
+    for line in open(path):
+        f = line.split('#', 1)[0].split()
+        if not f:
+            continue
+        name, entsize, anchor, kind, lenoff = f[0], f[1], f[2], f[3], f[7]
+        if kind == 'none':
+            continue
+        num = K.get('SPECIAL_' + kind.upper())
+        if num is None:
+            sys.exit('mkold.py: %s: unknown kind %s of %s' % (path, kind, name))
+        out[name] = (int(entsize, 0), int(anchor, 0), num,
+                     None if lenoff == '-' else int(lenoff, 0))
+    return out
 
 
 def run(*a):
@@ -58,37 +100,56 @@ def relocs(obj):
 
 
 def symbols(obj):
-    """name -> (type, bind, section), the STT_FILE name, and for each
-    section the function or object it starts with (-ffunction-sections)."""
-    syms, fname, secname, first = {}, 'unknown.c', {}, {}
+    """name -> (type, bind, section, value, size), the STT_FILE name, and
+    for each section its functions and objects [(value, size, name)]
+    (__pfx_ padding symbols are not functions of their own)."""
+    syms, fname, secname, insec = {}, 'unknown.c', {}, {}
+    rows = []
     for line in run('readelf', '-sW', obj).splitlines():
         f = line.split()
         if len(f) == 8 and f[0].endswith(':'):
+            rows.append(f)
             if f[3] == 'FILE':
                 fname = f[7]
             elif f[3] == 'SECTION':
                 secname[f[6]] = f[7]
-            elif f[3] in ('FUNC', 'OBJECT') and int(f[1], 16) == 0:
-                first.setdefault(f[6], f[7])
-            syms.setdefault(f[7], (f[3], f[4], f[6]))
-    starts = {secname[n]: s for n, s in first.items() if n in secname}
-    syms = {k: (t, b, secname.get(n)) for k, (t, b, n) in syms.items()}
-    return syms, fname, starts
+    for f in rows:
+        if f[3] not in ('FUNC', 'OBJECT', 'NOTYPE') or f[7].startswith('__pfx_'):
+            continue
+        sec = secname.get(f[6])
+        val, size = int(f[1], 16), int(f[2], 0)
+        syms.setdefault(f[7], (f[3], f[4], sec, val, size))
+        if f[3] != 'NOTYPE' and sec:
+            insec.setdefault(sec, []).append((val, size, f[7]))
+    return syms, fname, insec
 
 
 def main():
+    opts = [a for a in sys.argv[1:] if a.startswith('--')]
     args = [a for a in sys.argv[1:] if not a.startswith('--')]
-    corrupt = [a.split('=', 1)[1] for a in sys.argv[1:] if a.startswith('--corrupt=')]
-    extra = [a.split('=', 1)[1] for a in sys.argv[1:] if a.startswith('--special=')]
-    rsize = dict((tuple(a.split('=', 1)[1].rsplit(':', 1)) for a in sys.argv[1:]
-                  if a.startswith('--reloc-size=')))
-    ssize = dict((tuple(a.split('=', 1)[1].rsplit(':', 1)) for a in sys.argv[1:]
-                  if a.startswith('--section-size=')))
+
+    def opt(name):
+        return [a.split('=', 1)[1] for a in opts if a.startswith(name + '=')]
+    known = ('--profile', '--corrupt', '--special', '--reloc-size', '--section-size')
+    for a in opts:
+        if a.split('=', 1)[0] not in known:
+            sys.exit('mkold.py: unknown option %s' % a)
+    if len(opt('--profile')) != 1 or len(args) < 2:
+        sys.exit('usage: mkold.py --profile=SECTIONS OBJ FUNC... [options]')
+    special_secs = profile_sections(opt('--profile')[0])
+    corrupt = opt('--corrupt')
+    extra = opt('--special')
+    rsize = dict(tuple(a.rsplit(':', 1)) for a in opt('--reloc-size'))
+    ssize = dict(tuple(a.rsplit(':', 1)) for a in opt('--section-size'))
     obj, funcs = args[0], args[1:]
+    for a in corrupt + extra + list(rsize) + list(ssize):
+        if a.split(':', 1)[0] not in funcs:
+            sys.exit('mkold.py: option for %s, which is not a function to keep' % a)
+    used = set()
     rel = relocs(obj)
-    syms, fname, starts = symbols(obj)
-    out = ['/* generated by tests/kmod/mkold.py from %s */' % obj]
-    symrecs, strs = {}, []
+    syms, fname, insec = symbols(obj)
+    out = ['/* generated by tests/kmod/mkold.py from %s */' % os.path.basename(obj)]
+    symrecs = {}
 
     def sym(name, flags, label=None):
         key = (name, flags)
@@ -97,75 +158,110 @@ def main():
         return symrecs[key][0]
 
     def label(name):
-        t, b, _ = syms.get(name, ('NOTYPE', 'GLOBAL', None))
-        flags = (SYM_FUNC if t == 'FUNC' else SYM_OBJECT if t == 'OBJECT' else 0)
+        t, b = syms.get(name, ('NOTYPE', 'GLOBAL'))[:2]
+        flags = (K['SYM_FUNC'] if t == 'FUNC' else
+                 K['SYM_OBJECT'] if t == 'OBJECT' else 0)
         if b == 'LOCAL':
-            return sym(name, flags | SYM_LOCAL, '%s/%s' % (name, fname))
+            return sym(name, flags | K['SYM_LOCAL'], '%s/%s' % (name, fname))
         return sym(name, flags)
 
+    def at(sec, off):
+        """The function or object of section SEC holding offset OFF."""
+        for val, size, name in insec.get(sec, []):
+            if val <= off < val + max(size, 1):
+                return name, val
+        return None, 0
+
+    def site_of(target, add):
+        """(section, offset) a special entry's relocation points at."""
+        if target in syms and syms[target][2]:
+            return syms[target][2], syms[target][3] + add
+        return target, add
+
     for fn in funcs:
-        sec = syms[fn][2] if fn in syms else '.text.' + fn
-        data = section_bytes(obj, sec)
+        if fn not in syms or syms[fn][0] != 'FUNC':
+            sys.exit('mkold.py: %s: no function %s' % (obj, fn))
+        sec, start, fsize = syms[fn][2], syms[fn][3], syms[fn][4]
+        data = section_bytes(obj, sec)[start:start + fsize]
+        if len(data) != fsize:
+            sys.exit('mkold.py: %s: %s lies outside %s' % (obj, fn, sec))
         specials = []
-        for sp, kind in SPECIAL.items():
-            spdata = section_bytes(obj, sp) if sp in rel else b''
-            for off, rtype, target, add in rel.get(sp, []):
-                if target != sec:
+        for sp, (entsize, anchor, kind, lenoff) in special_secs.items():
+            if sp not in rel:
+                continue
+            spdata = section_bytes(obj, sp)
+            for off, rtype, target, add in rel[sp]:
+                if off % entsize != anchor:
                     continue
-                site = add + (4 if rtype in ('R_X86_64_PC32',) and sp != '__mcount_loc' else 0)
-                site = add if rtype == 'R_X86_64_64' else add
-                if kind == 1:          # struct alt_instr: instrlen at +10
-                    if off % 12:
-                        continue
-                    ln = spdata[off + 10]
-                elif kind == 2:        # struct jump_entry: code at +0
-                    if off % 16:
-                        continue
-                    ln = 2 if data[site] in (0xeb, 0x66) else 5
-                elif kind == 3:
-                    if off % 8:
-                        continue
-                    ln = 5
-                elif kind == 4:
-                    ln = 6 if data[site] == 0x0f else 5
-                elif kind == 6:
-                    if off % 16:
-                        continue
-                    ln = spdata[off + 9]
-                elif kind == 8:
+                ssec, site = site_of(target, add)
+                if ssec != sec or not start <= site < start + fsize:
+                    continue
+                site -= start
+                b = data[site:]
+                if lenoff is not None:
+                    ln = spdata[off - anchor + lenoff]
+                elif kind == K['SPECIAL_JUMP_LABEL']:
+                    ln = 2 if b[0] == 0xeb or b[:2] == b'\x66\x90' else 5
+                elif kind == K['SPECIAL_RETPOLINE']:
+                    p = 0
+                    while p < 4 and p < len(b) and b[p] == 0x2e:
+                        p += 1
+                    ln = p + (6 if b[p] == 0x0f else 5)
+                elif kind == K['SPECIAL_SMP_LOCK']:
                     ln = 1
+                elif kind == K['SPECIAL_ENDBR']:
+                    ln = len(ENDBR64)
                 else:
                     ln = 5
-                specials.append((site, ln, kind))
+                specials.append((site, min(ln, fsize - site), kind))
+        # The entry: endbr64 (IBT), then the __fentry__ call.
+        entry = len(ENDBR64) if data[:len(ENDBR64)] == ENDBR64 else 0
+        fentry = any(k == K['SPECIAL_MCOUNT'] and s == entry for s, _, k in specials)
+        jump = entry + (FENTRY_LEN if fentry else 0)
         for e in extra:                # FUNC:OFFSET:LEN:KIND, for tests
             ef, eo, el, ek = e.split(':')
             if ef == fn:
-                specials.append((int(eo, 0), int(el, 0), int(ek, 0)))
+                specials.append((jump if eo == 'jump' else int(eo, 0),
+                                 int(el, 0), int(ek, 0)))
+                used.add(e)
         recs = []
         for off, rtype, target, add in rel.get(sec, []):
+            if not start <= off < start + fsize:
+                continue
+            off -= start
             num, size, pcrel = R[rtype]
             if target.startswith('.rodata') and '.str' in target:
                 strdata = section_bytes(obj, target)
                 soff = add + (4 if pcrel else 0)
                 lit = strdata[soff:strdata.index(0, soff)].decode()
-                s = sym(lit, SYM_STRING | SYM_LOCAL, '<str>')
+                s = sym(lit, K['SYM_STRING'] | K['SYM_LOCAL'], '<str>')
                 add -= soff
-            elif target in starts:     # gas names a local by its section
-                s = label(starts[target])
-            elif target.startswith('.'):
-                sys.exit('mkold.py: section symbol %s not supported' % target)
+            elif target.startswith('.'):   # gas names a local by its section
+                name, val = at(target, add + (4 if pcrel else 0))
+                if not name:
+                    sys.exit('mkold.py: %s+%d: no symbol there' % (target, add))
+                s = label(name)
+                add -= val
             else:
                 s = label(target)
             data[off:off + size] = (b'\x77' * size)
-            recs.append((off, num, size, pcrel, s, add))
+            recs.append((off, num, size, pcrel, s, add, target))
         for c in corrupt:
             cf, co = c.split(':')
-            if cf == fn:
-                data[int(co, 0)] ^= 0xff
+            if cf != fn:
+                continue
+            co = int(co, 0)
+            if co >= fsize or any(o <= co < o + n for o, _, n, _, _, _, _ in recs) or \
+                    any(s <= co < s + n for s, n, _ in specials):
+                sys.exit('mkold.py: --corrupt=%s: not a byte that matching compares' % c)
+            data[co] ^= 0xff
+            used.add(c)
         # A .cold piece is matched with its parent, not replaced by itself.
-        flags = SECT_TEXT | (0 if fn.endswith('.cold') else SECT_MATCH)
-        if any(k == 7 and s == 0 for s, _, k in specials):
-            flags |= SECT_FENTRY
+        flags = K['SECT_TEXT'] | (0 if fn.endswith('.cold') else K['SECT_MATCH'])
+        if entry:
+            flags |= K['SECT_ENDBR']
+        if fentry:
+            flags |= K['SECT_FENTRY']
         lab = 'kold_%s' % fn.replace('.', '_')
         out.append('\t.section .ksplice_text.%s,"a"\n\t.balign 16\n%s:' % (fn, lab))
         for i in range(0, len(data), 16):
@@ -173,14 +269,22 @@ def main():
         out.append('\t.section .ksplice_sections,"a"\n\t.balign 8')
         out.append('\t.quad %s, %s, %d\n\t.long %d, 16'
                    % (label(fn), lab, int(ssize.get(fn, str(len(data))), 0), flags))
+        if fn in ssize:
+            used.add(fn)
         out.append('\t.section .ksplice_relocs,"a"\n\t.balign 8')
-        for off, num, size, pcrel, s, add in recs:
-            size = int(rsize.get('%s:%d' % (fn, off), str(size)), 0)
+        for off, num, size, pcrel, s, add, target in recs:
+            for key in ('%s:%d' % (fn, off), '%s:%s' % (fn, target)):
+                if key in rsize and key not in used:
+                    size = int(rsize[key], 0)
+                    used.add(key)
             out.append('\t.quad %s+%d, %s, %s, %d\n\t.long %d, %d, %d, %d'
                        % (lab, off, lab, s, add, off, num, size, pcrel))
         out.append('\t.section .ksplice_specials,"a"\n\t.balign 8')
         for site, ln, kind in specials:
             out.append('\t.quad %s\n\t.long %d, %d, %d, 0' % (lab, site, ln, kind))
+    unused = set(corrupt + extra + list(rsize) + list(ssize)) - used
+    if unused:
+        sys.exit('mkold.py: options that changed nothing: %s' % ' '.join(sorted(unused)))
     out.append('\t.section .ksplice_str,"a"')
     for key, (name, sname, slabel, flags) in symrecs.items():
         out.append('%s_n: .asciz "%s"\n%s_l: .asciz "%s"' %
