@@ -24,7 +24,8 @@ top=$(cd "$here/../.." && pwd)
 KDIR=${KDIR:-$KHEADERS}
 LAB=${LAB:-$("$top/scripts/lab.sh")/tree}
 OUT=${OUT:-$top/build/kmodfix-$PROFILE}
-MAKE="make -s -j1 $KBUILD_ARGS -C $KDIR"
+# Both cores: the fixtures are a dozen builds of the whole engine.
+MAKE="make -s -j$(nproc) $KBUILD_ARGS -C $KDIR"
 mkdir -p "$OUT"
 
 # pre_object OBJ OUT: the pre object OBJ of the kernel, built once from the
