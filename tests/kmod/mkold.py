@@ -25,6 +25,7 @@ of --special may be `jump`: where the engine writes its jump (after any
 endbr64 and the __fentry__ site).  WHERE of --reloc-size is the field's
 offset, or the name of the symbol its first relocation refers to.
 """
+import fnmatch
 import os
 import re
 import subprocess
@@ -53,9 +54,14 @@ def meta_constants():
 K = meta_constants()
 
 
+# Kinds whose site length is fixed (objmanip/profile.c's kinds table).
+FIXED_KINDS = {'const_ptr': ('CONST', 8), 'const_shift': ('CONST', 1)}
+
+
 def profile_sections(path):
-    """Special sections of the profile: name -> (entsize, anchor, kind,
-    len-off or None); kind `none` sections are left out."""
+    """Special sections of the profile: name (an fnmatch pattern) ->
+    (entsize, anchor, kind, len-off or None, fixed length or None); kind
+    `none` sections are left out."""
     out = {}
     for line in open(path):
         f = line.split('#', 1)[0].split()
@@ -64,11 +70,12 @@ def profile_sections(path):
         name, entsize, anchor, kind, lenoff = f[0], f[1], f[2], f[3], f[7]
         if kind == 'none':
             continue
-        num = K.get('SPECIAL_' + kind.upper())
+        kname, fixed = FIXED_KINDS.get(kind, (kind.upper(), None))
+        num = K.get('SPECIAL_' + kname)
         if num is None:
             sys.exit('mkold.py: %s: unknown kind %s of %s' % (path, kind, name))
         out[name] = (int(entsize, 0), int(anchor, 0), num,
-                     None if lenoff == '-' else int(lenoff, 0))
+                     None if lenoff == '-' else int(lenoff, 0), fixed)
     return out
 
 
@@ -186,11 +193,14 @@ def main():
         if len(data) != fsize:
             sys.exit('mkold.py: %s: %s lies outside %s' % (obj, fn, sec))
         specials = []
-        for sp, (entsize, anchor, kind, lenoff) in special_secs.items():
-            if sp not in rel:
+        for sp, rels in rel.items():
+            pat = next((p for p in special_secs if fnmatch.fnmatchcase(sp, p)),
+                       None)
+            if pat is None:
                 continue
+            entsize, anchor, kind, lenoff, fixed = special_secs[pat]
             spdata = section_bytes(obj, sp)
-            for off, rtype, target, add in rel[sp]:
+            for off, rtype, target, add in rels:
                 if off % entsize != anchor:
                     continue
                 ssec, site = site_of(target, add)
@@ -198,7 +208,9 @@ def main():
                     continue
                 site -= start
                 b = data[site:]
-                if lenoff is not None:
+                if fixed is not None:
+                    ln = fixed
+                elif lenoff is not None:
                     ln = spdata[off - anchor + lenoff]
                 elif kind == K['SPECIAL_JUMP_LABEL']:
                     ln = 2 if b[0] == 0xeb or b[:2] == b'\x66\x90' else 5
