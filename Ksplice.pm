@@ -1231,13 +1231,21 @@ sub stage_change {
 	my $async = !sysfs_write($id, 'async', 1);
 	my $err = sysfs_write($id, 'stage', $want);
 	return $err if $err || !$async;
-	my $next = 0;
+	my ($next, $said) = (0, 0);
+	my $start = time;
 	while (1) {
 		if ($woken || time >= $next) {
 			$woken = 0;
 			my $s = sysfs_read($id, 'stage') // '';
 			return undef unless $s eq 'applying' || $s eq 'reversing';
 			$next = time + 1;
+			# The engine's retries are bounded; a slow machine only
+			# makes them long, and giving up would leave the state on
+			# disk unknown: say why we wait, and go on waiting.
+			if (!$said && time - $start >= 30) {
+				print STDERR "ksplice: $id: the kernel is still $s (its stack checks retry); waiting\n";
+				$said = 1;
+			}
 		}
 		for (my $i = 0; $i < 1000 && !$woken; $i++) { }
 	}

@@ -56,11 +56,16 @@ static struct notifier_block poke_nb = {
 int ksplice_poke_begin(struct ksplice_poke *pk, const struct ksplice_jump *jumps,
 		       int nr_jumps)
 {
+	int ret;
+
 	memset(pk, 0, sizeof(*pk));
 	pk->jumps = jumps;
 	pk->nr_jumps = nr_jumps;
 	WRITE_ONCE(active_poke, pk);
-	return register_die_notifier(&poke_nb);
+	ret = register_die_notifier(&poke_nb);
+	if (ret)
+		WRITE_ONCE(active_poke, NULL);	/* no pk left behind */
+	return ret;
 }
 
 /*
