@@ -149,8 +149,11 @@ sub diff {
 		my $out = "$work/objs/$o";
 		Ksplice::mkdir_p(dirname($out));
 		my $dir = @objtool ? objtool_copies($objtree, $work, $o, \@objtool) : $objtree;
+		# objmanip checks what the new code needs against the kernel
+		# (ksplice-create passes its System.map): it needs the target.
 		my $rc = Ksplice::run(cmd => [$objmanip, $o, "$out.new", 'keep-new-code', "$o.KSPLICE_pre", $id],
-			dir => $dir, stdout => "$out.new.log", stderr => "$out.new.err");
+			dir => $dir, stdout => "$out.new.log", stderr => "$out.new.err",
+			env => { KSPLICE_CHECK_TARGET => $target });
 		my $log = Ksplice::read_file("$out.new.log") // '';
 		my $err = Ksplice::read_file("$out.new.err") // '';
 		print $log;

@@ -3,11 +3,16 @@
  * Pairing the units of the pre and post objects.
  *
  * Plain names pair directly.  Names gcc numbers ("count.2", "__func__.1",
- * "foo.isra.0", "foo.part.0") do not: adding one static local renumbers
- * the others.  Those are paired through structure first: when two paired
- * units refer, at the same relocation, to units with the same name modulo
- * numbers, the referenced units are the same thing.  What is left pairs
- * by unique name modulo numbers, then by exact name.
+ * "foo.isra.0", "foo.part.0", "CSWTCH.7", "__key.3",
+ * "__UNIQUE_ID_ddebug412.3") do not: adding one static local renumbers
+ * the others.  Those are paired by content and by who refers to them:
+ * first a unit whose contents only one unit of the other side has, then
+ * through structure (when two paired units refer, at the same relocation,
+ * to units with the same name modulo numbers, the referenced units are
+ * the same thing), preferring referenced units with equal contents, so
+ * that a pr_debug() added before another does not pair the new
+ * descriptor with the old one.  What is left pairs by unique name modulo
+ * numbers, then by exact name.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +77,13 @@ static void pair_anonymous(struct object *pre, struct object *post)
 	}
 }
 
-static bool try_structural(struct target *ta, struct target *tb)
+/* Same bytes and same referents, as far as the pairs made so far tell. */
+static bool same_contents(struct unit *a, struct unit *b)
+{
+	return !unit_changed(a, b);
+}
+
+static bool try_structural(struct target *ta, struct target *tb, bool strict)
 {
 	struct unit *a = ta->unit, *b = tb->unit;
 
@@ -82,11 +93,14 @@ static bool try_structural(struct target *ta, struct target *tb)
 		return false;
 	if (strcmp(a->canon, b->canon) || a->kind != b->kind)
 		return false;
+	if (strict && !same_contents(a, b))
+		return false;
 	pair(a, b);
 	return true;
 }
 
-static bool zip_relocs(struct unit *a, struct unit *b, size_t ia, size_t ib)
+static bool zip_relocs(struct unit *a, struct unit *b, size_t ia, size_t ib,
+		       bool strict)
 {
 	const struct reloc *ra = &a->sec->relocs[a->first_rel + ia];
 	const struct reloc *rb = &b->sec->relocs[b->first_rel + ib];
@@ -96,24 +110,25 @@ static bool zip_relocs(struct unit *a, struct unit *b, size_t ia, size_t ib)
 		return false;
 	reloc_resolve(a->sec, ra, &ta);
 	reloc_resolve(b->sec, rb, &tb);
-	try_structural(&ta, &tb);
+	try_structural(&ta, &tb, strict);
 	return true;
 }
 
 /* Walk the relocations of a pair from both ends, pairing what they name. */
-static void propagate(struct unit *a, struct unit *b)
+static void propagate(struct unit *a, struct unit *b, bool strict)
 {
 	size_t i, n = a->nrel < b->nrel ? a->nrel : b->nrel;
 
 	for (i = 0; i < n; i++)
-		if (!zip_relocs(a, b, i, i))
+		if (!zip_relocs(a, b, i, i, strict))
 			break;
 	for (i = 1; i <= n; i++)
-		if (!zip_relocs(a, b, a->nrel - i, b->nrel - i))
+		if (!zip_relocs(a, b, a->nrel - i, b->nrel - i, strict))
 			break;
 }
 
-static void pair_structural(struct object *pre, struct object *post)
+static void pair_structural(struct object *pre, struct object *post,
+			    bool strict)
 {
 	bool progress = true;
 	size_t i;
@@ -127,7 +142,7 @@ static void pair_structural(struct object *pre, struct object *post)
 			struct unit *b = post->units[i];
 
 			if (b->twin)
-				propagate(b->twin, b);
+				propagate(b->twin, b, strict);
 		}
 		for (i = 0; i < post->nunits; i++)
 			after += !!post->units[i]->twin;
@@ -179,10 +194,73 @@ static void pair_leftovers(struct object *pre, struct object *post)
 	}
 }
 
+/* The one unpaired unit of @obj named @canon with the contents of @like. */
+static struct unit *unique_same(struct object *obj, struct unit *like,
+				bool like_is_pre)
+{
+	struct unit *found = NULL;
+	size_t i;
+
+	for (i = 0; i < obj->nunits; i++) {
+		struct unit *u = obj->units[i];
+
+		if (u == like || u->twin || !pairable(u) || !numbered(u) ||
+		    u->kind != like->kind || strcmp(u->canon, like->canon))
+			continue;
+		if (like_is_pre ? !same_contents(like, u) :
+				  !same_contents(u, like))
+			continue;
+		if (found)
+			return NULL;
+		found = u;
+	}
+	return found;
+}
+
+/*
+ * A numbered unit (a __func__ string, a switch table) whose contents
+ * exactly one unit of the same name modulo numbers has on each side is
+ * that unit, whatever the relocations' order says.
+ */
+static void pair_by_contents(struct object *pre, struct object *post)
+{
+	size_t i;
+
+	for (i = 0; i < post->nunits; i++) {
+		struct unit *b = post->units[i], *a;
+
+		if (b->twin || !pairable(b) || !numbered(b) ||
+		    b->kind == U_TEXT)
+			continue;
+		a = unique_same(pre, b, false);
+		if (a && unique_same(post, a, true) == b)
+			pair(a, b);
+	}
+}
+
+/* Comparisons made while pairing saw only some of the pairs. */
+static void forget_comparisons(struct object *obj)
+{
+	size_t i;
+
+	for (i = 0; i < obj->nunits; i++) {
+		obj->units[i]->state = CMP_UNKNOWN;
+		obj->units[i]->peer = NULL;
+	}
+}
+
 void correlate(struct object *pre, struct object *post)
 {
 	pair_plain_names(pre, post);
 	pair_anonymous(pre, post);
-	pair_structural(pre, post);
+	pair_by_contents(pre, post);
+	forget_comparisons(post);
+	pair_structural(pre, post, true);
+	forget_comparisons(post);
+	pair_by_contents(pre, post);
+	forget_comparisons(post);
+	pair_structural(pre, post, false);
 	pair_leftovers(pre, post);
+	forget_comparisons(pre);
+	forget_comparisons(post);
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "objmanip.h"
+#include "carry.h"
 #include "emit.h"
 #include "../kmodsrc/ksplice-meta.h"
 
@@ -50,7 +51,8 @@ static char *run_label(struct emit *e, const struct unit *u)
 
 static bool should_copy(struct emit *e, const struct unit *u)
 {
-	if (u->keep || u->kind == U_STRINGS || u->kind == U_MERGE)
+	if (u->keep || u->carried || u->kind == U_STRINGS ||
+	    u->kind == U_MERGE)
 		return true;
 	if (!u->sym && u->kind != U_DATA)
 		return true;		/* jump tables, .altinstr_aux chunks */
@@ -104,6 +106,8 @@ static void emit_reloc(struct emit *e, struct section *from,
 	int sym;
 
 	reloc_resolve(from, r, &t);
+	if (!e->old && t.unit && !t.unit->keep && carry_wanted(from, r, &t))
+		t.unit->carried = true;
 	if (t.unit && should_copy(e, t.unit)) {
 		emit_keep(e, t.unit);
 		if (!e->old || t.unit->kind == U_STRINGS) {
@@ -112,6 +116,19 @@ static void emit_reloc(struct emit *e, struct section *from,
 			return;
 		}
 	}
+	if (!e->old && !t.unit && t.sec && !t.sec->size) {
+		/* an empty struct: the update's own (see carry.c) */
+		sym = out_find_sec(e->o, t.sec->name);
+		if (sym < 0)
+			sym = carry_empty(e->o, t.sec);
+		if (sym >= 0) {
+			out_add_rela(e->o, osec, ooff, r->type,
+				     out_secsym(e->o, sym), t.off);
+			return;
+		}
+	}
+	if (!e->old && e->pre)
+		carry_check_label(e->pre, e->obj, from, r, &t);
 	if (t.unit)
 		label = run_label(e, t.unit);
 	else if (t.name)

@@ -8,6 +8,7 @@ struct emit {
 	struct out *o;
 	struct object *obj;
 	bool old;			/* keep-old-code: refer by label */
+	struct object *pre;		/* keep-new-code: what matching binds */
 	struct unit **queue;		/* kept units, in keeping order */
 	size_t nq, qcap, qhead;
 };

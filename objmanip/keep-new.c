@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "objmanip.h"
+#include "carry.h"
 #include "checks.h"
 #include "dwarf.h"
 #include "emit.h"
@@ -253,6 +254,9 @@ static void report(struct object *post)
 			printf("%s: changed function: %s\n", post->path, u->name);
 		else if (u->is_new)
 			printf("%s: new function: %s\n", post->path, u->name);
+		else if (u->carried && unit_is_function(u))
+			printf("%s: carried function: %s (the new code calls it and the replaced code does not, so the update brings its own copy)\n",
+			       post->path, u->name);
 	}
 	fflush(stdout);
 }
@@ -279,7 +283,8 @@ static void keep_hooks(struct object *post, struct emit *e)
 	}
 }
 
-static void write_new(struct object *post, const char *out)
+static void write_new(struct object *pre, struct object *post,
+		      const char *out)
 {
 	struct out o;
 	struct emit e;
@@ -287,6 +292,8 @@ static void write_new(struct object *post, const char *out)
 
 	out_init(&o, post->file);
 	emit_init(&e, &o, post, false);
+	e.pre = pre;
+	carry_plan(pre, post);
 	for (i = 0; i < post->nunits; i++) {
 		struct unit *u = post->units[i];
 
@@ -338,7 +345,7 @@ int keep_new_code(const char *in, const char *out, const char *pre_path,
 		goto out;
 	}
 	set_output(out);
-	write_new(post, out);
+	write_new(pre, post, out);
 	report(post);
 out:
 	dwarf_close_obj(pre_dw);

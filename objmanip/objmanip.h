@@ -45,6 +45,7 @@ struct section {
 	bool paired_table;		/* .orc_unwind: follows .orc_unwind_ip */
 	bool ignored;			/* never compared nor copied */
 	bool init;			/* __init code or data */
+	bool bound;			/* pre: the old code refers to it */
 	GElf_Addr *cuts;		/* split points of anonymous code */
 	size_t ncuts;
 };
@@ -98,6 +99,9 @@ struct unit {
 	bool is_new;
 	bool in_list;			/* named in .ksplice_changed */
 	bool replaced;			/* changed read-only data, taken as new */
+	bool matched;			/* pre: replaced, so matched */
+	bool bound;			/* pre: matching binds its label */
+	bool carried;			/* post: copied, not looked up */
 	bool init_changed;		/* __init function whose code changed */
 	const char *inlines;		/* ... only where it inlines this changed function */
 	const char *init_name;		/* its name in DWARF */

@@ -105,16 +105,41 @@ bool has_prefix(const char *s, const char *prefix)
 }
 
 /*
+ * __UNIQUE_ID(prefix) pastes __COUNTER__ after the prefix
+ * ("__UNIQUE_ID_ddebug412"): every earlier use in the file moves it.
+ * Returns where the counter starts, or NULL.
+ */
+static const char *unique_id_counter(const char *name)
+{
+	const char *end, *p;
+
+	if (!has_prefix(name, "__UNIQUE_ID_"))
+		return NULL;
+	end = strchr(name, '.');
+	if (!end)
+		end = name + strlen(name);
+	for (p = end; p > name && isdigit((unsigned char)p[-1]); p--)
+		;
+	return p < end ? p : NULL;
+}
+
+/*
  * gcc numbers static locals and clones per compilation ("count.3",
- * "foo.isra.0", "__func__.1"); the numbers move when unrelated code is
- * added, so correlation compares names without them.
+ * "foo.isra.0", "__func__.1"), and __UNIQUE_ID() names carry a counter;
+ * the numbers move when unrelated code is added, so correlation compares
+ * names without them.
  */
 char *canon_name(const char *name)
 {
 	char *out = xstrdup(name), *d = out;
-	const char *s = name;
+	const char *s = name, *counter = unique_id_counter(name);
 
 	while (*s) {
+		if (s == counter) {
+			while (isdigit((unsigned char)*s))
+				s++;
+			continue;
+		}
 		if (*s == '.' && isdigit((unsigned char)s[1])) {
 			const char *e = s + 1;
 
