@@ -85,8 +85,16 @@ static const char *symbol_bad(const struct ksplice_mod_change_part *part,
 static const char *reloc_bad(const struct ksplice_mod_change_part *part,
 			     const struct ksplice_reloc *r)
 {
-	if (r->size != 4 && r->size != 8)
+	if (r->flags & ~(KSPLICE_RELOC_PCREL | KSPLICE_RELOC_VALUE))
+		return "unknown flags";
+	if (r->flags & KSPLICE_RELOC_VALUE) {
+		if (r->size != 1 && r->size != 8)
+			return "value field neither 1 nor 8 bytes";
+		if (r->flags & KSPLICE_RELOC_PCREL)
+			return "value field marked pc-relative";
+	} else if (r->size != 4 && r->size != 8) {
 		return "field neither 4 nor 8 bytes";
+	}
 	if (!in_module(part->mod, r->blank_addr, r->size, false))
 		return "field outside the module";
 	if (!symbol_ok(part, r->symbol))

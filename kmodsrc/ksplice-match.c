@@ -195,6 +195,8 @@ static bool reloc_target(const struct ksplice_reloc *r, const u8 *field,
 {
 	s64 v;
 
+	if (r->flags & KSPLICE_RELOC_VALUE)
+		return false;	/* new code only: old code has no such field */
 	switch (r->size) {
 	case 4:
 		if (r->type == R_X86_64_32)

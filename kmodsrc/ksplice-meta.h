@@ -61,11 +61,17 @@ struct ksplice_reloc {
 	__s64 addend;
 	__u32 blank_offset;	/* field offset within its section */
 	__u32 type;		/* R_X86_64_PC32, _PLT32, _32, _32S, _64 */
-	__u32 size;		/* field width in bytes: 4 or 8 */
+	__u32 size;		/* field width in bytes: 4 or 8 (1 or 8: VALUE) */
 	__u32 flags;		/* KSPLICE_RELOC_* */
 };
 
 #define KSPLICE_RELOC_PCREL	0x1
+/*
+ * The field (1 or 8 bytes, @type 0) gets the first @size bytes stored at
+ * the symbol, not its address: a runtime constant (asm/runtime-const.h)
+ * that the kernel wrote into its own code at boot from that variable.
+ */
+#define KSPLICE_RELOC_VALUE	0x2
 
 /*
  * A section of the pre object (old code) that the engine matches against

@@ -95,6 +95,8 @@ static bool canary_ok(const struct ksplice_reloc *r)
 {
 	u64 v;
 
+	if (r->size == 1)
+		return *(u8 *)(unsigned long)r->blank_addr == (u8)KSPLICE_CANARY;
 	if (r->size == 4)
 		return get_unaligned((u32 *)(unsigned long)r->blank_addr) ==
 			KSPLICE_CANARY;
@@ -103,10 +105,17 @@ static bool canary_ok(const struct ksplice_reloc *r)
 		(v >> 32 == 0 || v >> 32 == KSPLICE_CANARY);
 }
 
-/* Encode S + A (- P) into the field's width, or refuse if it does not fit. */
+/*
+ * Encode S + A (- P) into the field's width, or refuse if it does not fit;
+ * for a runtime constant, the bytes the variable at S holds now (written
+ * once at boot, so they hold still).
+ */
 static int reloc_value(const struct ksplice_reloc *r, unsigned long S, u8 *out)
 {
 	u64 v = S + r->addend;
+
+	if (r->flags & KSPLICE_RELOC_VALUE)
+		return copy_from_kernel_nofault(out, (void *)S, r->size);
 
 	if (r->flags & KSPLICE_RELOC_PCREL)
 		v -= r->blank_addr;
@@ -215,8 +224,10 @@ int ksplice_write_reloc_table(struct module *mod, const char *target,
 		if (ret != KSPLICE_OK)
 			goto out;
 		if (reloc_value(r, S, (u8 *)&vals[r - start])) {
-			ksplice_debug("reloc at %llx: %s=%lx out of range for type %u\n",
+			ksplice_debug("reloc at %llx: %s=%lx %s (type %u)\n",
 				      r->blank_addr, ksplice_sym_label(sym), S,
+				      r->flags & KSPLICE_RELOC_VALUE ?
+				      "cannot be read" : "out of range",
 				      r->type);
 			ret = KSPLICE_UNEXPECTED;
 			goto out;

@@ -11,11 +11,13 @@
  * strings is referred to by label: the engine learns each address while
  * matching.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "objmanip.h"
 #include "carry.h"
 #include "emit.h"
+#include "meta.h"
 #include "../kmodsrc/ksplice-meta.h"
 
 void emit_init(struct emit *e, struct out *o, struct object *obj, bool old)
@@ -178,6 +180,62 @@ static void emit_entry(struct emit *e, struct sp_entry *ent)
 		   sp->pair_entsize, 1);
 }
 
+/* The variable a runtime constant section is named after (the '*'). */
+static const char *const_var_name(struct emit *e, const struct section *sp)
+{
+	const char *pat = sp->special->name, *star = strchr(pat, '*');
+
+	if (!star || star[1] || strlen(sp->name) <= (size_t)(star - pat))
+		die("%s: section %s: profile pattern %s does not end in '*' naming the variable",
+		    e->obj->path, sp->name, pat);
+	return sp->name + (star - pat);
+}
+
+/* The label of the running kernel's variable @name, or NULL if it has none. */
+static char *const_var_label(struct emit *e, const char *name)
+{
+	size_t i;
+
+	for (i = 1; i < e->obj->nsyms; i++) {
+		const struct symbol *s = &e->obj->syms[i];
+
+		if (!s->sec || strcmp(s->name, name))
+			continue;
+		if (!s->unit || (!s->unit->twin && s->bind == STB_LOCAL))
+			return NULL;
+		return run_label(e, s->unit);
+	}
+	return xstrdup(name);	/* defined elsewhere: a global */
+}
+
+/*
+ * The kernel writes runtime constants into its own code once, at boot, and
+ * only in vmlinux: in a module the placeholder would stay.  The engine
+ * writes the running value instead (finalize makes the relocation).
+ */
+static void emit_value_site(struct emit *e, struct unit *u,
+			    const struct sp_entry *ent)
+{
+	const char *var = const_var_name(e, ent->sec);
+	struct value_site vs = { .len = ent->sec->special->fixed_len };
+	char *label = const_var_label(e, var);
+	int osec;
+	GElf_Addr base;
+
+	if (!label)
+		refuse("%s: refusing: %s uses the runtime constant %s (section %s), a variable the running kernel does not have",
+		       e->obj->path, u->name, var, ent->sec->name);
+	osec = out_find_sec(e->o, VALUE_SITES_SEC);
+	if (osec < 0)
+		osec = out_add_sec(e->o, VALUE_SITES_SEC, SHT_PROGBITS, 0, 8, 0);
+	base = out_append(e->o, osec, &vs, sizeof(vs), 8);
+	out_add_rela(e->o, osec, base + offsetof(struct value_site, site),
+		     R_X86_64_64, out_secsym(e->o, u->out_sec), ent->anchor_off);
+	out_add_rela(e->o, osec, base + offsetof(struct value_site, var),
+		     R_X86_64_64, out_undef(e->o, label), 0);
+	free(label);
+}
+
 static void emit_unit_relocs(struct emit *e, struct unit *u)
 {
 	size_t i;
@@ -197,14 +255,9 @@ static void emit_unit_relocs(struct emit *e, struct unit *u)
 	for (i = 0; i < u->nents; i++) {
 		const struct section *sp = u->ents[i]->sec;
 
-		/*
-		 * The kernel writes runtime constants once, at boot, and
-		 * only in vmlinux: in a module the placeholder would stay.
-		 */
 		if (sp->special->kind == KSPLICE_SPECIAL_CONST)
-			refuse("%s: refusing: %s uses a runtime constant set only at boot (section %s), which new code cannot carry",
-			       e->obj->path, u->name, sp->name);
-		if (sp->special->kind != KSPLICE_SPECIAL_CALL)
+			emit_value_site(e, u, u->ents[i]);
+		else if (sp->special->kind != KSPLICE_SPECIAL_CALL)
 			emit_entry(e, u->ents[i]);
 	}
 }

@@ -131,7 +131,8 @@ static bool copied(const struct section *sec)
 		return false;
 	}
 	if (!strcmp(sec->name, OLD_MARKER) ||
-	    !strcmp(sec->name, ".ksplice_changed"))
+	    !strcmp(sec->name, ".ksplice_changed") ||
+	    !strcmp(sec->name, VALUE_SITES_SEC))
 		return false;
 	/* relocated non-allocated sections (debug info) would keep labels alive */
 	return (sec->sh.sh_flags & SHF_ALLOC) || !sec->nrelocs;
@@ -299,7 +300,7 @@ static void put_canary(struct fin *f, int osec, GElf_Addr off, int size)
 	if (size == 8)
 		memcpy(s->buf + off, &c64, 8);
 	else
-		memcpy(s->buf + off, &c32, 4);
+		memcpy(s->buf + off, &c32, size);	/* 4, or 1 (VALUE) */
 }
 
 static void convert_relocs(struct fin *f, struct section *sec)
@@ -328,6 +329,50 @@ static void convert_relocs(struct fin *f, struct section *sec)
 		rec = symbol_record(f, sec, r, &addend);
 		meta_reloc(&f->m, osec, r->offset, rec, addend, r->type);
 		put_canary(f, osec, r->offset, reloc_size(r->type));
+	}
+}
+
+/* The relocation at @off of @sec, which emit wrote there. */
+static const struct reloc *reloc_at(struct fin *f, const struct section *sec,
+				    GElf_Addr off)
+{
+	size_t i;
+
+	for (i = 0; i < sec->nrelocs; i++)
+		if (sec->relocs[i].offset == off &&
+		    sec->relocs[i].type == R_X86_64_64)
+			return &sec->relocs[i];
+	die("%s: section %s: no relocation at 0x%llx", f->obj->path,
+	    sec->name, (unsigned long long)off);
+}
+
+/* emit's runtime constant fields: each gets the running variable's value. */
+static void convert_value_sites(struct fin *f)
+{
+	struct section *sec = object_find_section(f->obj, VALUE_SITES_SEC);
+	GElf_Addr off;
+
+	if (!sec)
+		return;
+	if (f->old || sec->size % sizeof(struct value_site))
+		die("%s: section %s: %zu bytes, not records of %zu", f->obj->path,
+		    sec->name, sec->size, sizeof(struct value_site));
+	for (off = 0; off < sec->size; off += sizeof(struct value_site)) {
+		const struct value_site *vs = (void *)(sec->data + off);
+		const struct reloc *site = reloc_at(f, sec, off);
+		const struct reloc *var = reloc_at(f, sec, off + 8);
+		struct section *code = site->sym->sec;
+		GElf_Addr at = reloc_target_off(sec, site), rec;
+		GElf_Sxword addend;
+		int osec = code ? f->secmap[code->index] : -1;
+
+		if (osec < 0 || (vs->len != 1 && vs->len != 8) ||
+		    at > code->size || code->size - at < vs->len)
+			die("%s: section %s: record at 0x%llx does not point into kept code",
+			    f->obj->path, sec->name, (unsigned long long)off);
+		rec = symbol_record(f, sec, var, &addend);
+		meta_value_reloc(&f->m, osec, at, rec, vs->len);
+		put_canary(f, osec, at, vs->len);
 	}
 }
 
@@ -377,6 +422,7 @@ int finalize(const char *in, const char *out, const char *target,
 	for (i = 1; i < f.obj->nsecs; i++)
 		if (f.secmap[i] >= 0 && f.obj->secs[i].nrelocs)
 			convert_relocs(&f, &f.obj->secs[i]);
+	convert_value_sites(&f);
 	bracket(&f);
 	set_output(out);
 	out_write(&f.o, out);

@@ -159,21 +159,40 @@ void meta_special(struct meta *m, int sec, GElf_Addr off, unsigned int len,
 }
 
 /* A field at @sec+@off that the engine fills from symbol record @sym. */
-void meta_reloc(struct meta *m, int sec, GElf_Addr off, GElf_Addr sym,
-		GElf_Sxword addend, unsigned int type)
+static void reloc_record(struct meta *m, int sec, GElf_Addr off,
+			 GElf_Addr sym, struct ksplice_reloc *rec)
 {
-	struct ksplice_reloc rec;
 	GElf_Addr o;
 
-	memset(&rec, 0, sizeof(rec));
-	rec.addend = addend;
-	rec.blank_offset = off;
-	rec.type = type;
-	rec.size = reloc_size(type);
-	rec.flags = reloc_pcrel(type) ? KSPLICE_RELOC_PCREL : 0;
-	o = out_append(m->o, m->relocs, &rec, sizeof(rec), 8);
+	rec->blank_offset = off;
+	o = out_append(m->o, m->relocs, rec, sizeof(*rec), 8);
 	ptr(m, m->relocs, o + offsetof(struct ksplice_reloc, blank_addr), sec, off);
 	ptr(m, m->relocs, o + offsetof(struct ksplice_reloc, blank_sect), sec, 0);
 	ptr(m, m->relocs, o + offsetof(struct ksplice_reloc, symbol),
 	    m->symbols, sym);
+}
+
+void meta_reloc(struct meta *m, int sec, GElf_Addr off, GElf_Addr sym,
+		GElf_Sxword addend, unsigned int type)
+{
+	struct ksplice_reloc rec;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.addend = addend;
+	rec.type = type;
+	rec.size = reloc_size(type);
+	rec.flags = reloc_pcrel(type) ? KSPLICE_RELOC_PCREL : 0;
+	reloc_record(m, sec, off, sym, &rec);
+}
+
+/* The field gets the first @size bytes of the variable @sym, not its address. */
+void meta_value_reloc(struct meta *m, int sec, GElf_Addr off, GElf_Addr sym,
+		      unsigned int size)
+{
+	struct ksplice_reloc rec;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.size = size;
+	rec.flags = KSPLICE_RELOC_VALUE;
+	reloc_record(m, sec, off, sym, &rec);
 }

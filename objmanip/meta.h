@@ -32,5 +32,22 @@ void meta_special(struct meta *m, int sec, GElf_Addr off, unsigned int len,
 		  unsigned int kind);
 void meta_reloc(struct meta *m, int sec, GElf_Addr off, GElf_Addr sym,
 		GElf_Sxword addend, unsigned int type);
+void meta_value_reloc(struct meta *m, int sec, GElf_Addr off, GElf_Addr sym,
+		      unsigned int size);
+
+/*
+ * Between emit and finalize (through ld -r): a runtime constant's field in
+ * new code, and the variable whose value the kernel put in such fields at
+ * boot.  Both are R_X86_64_64 relocations; finalize turns each record
+ * into a KSPLICE_RELOC_VALUE relocation.
+ */
+#define VALUE_SITES_SEC	".ksplice_value_sites"
+
+struct value_site {
+	uint64_t site;			/* the field */
+	uint64_t var;			/* the variable (a label) */
+	uint32_t len;			/* bytes of the field */
+	uint32_t pad;
+};
 
 #endif
