@@ -299,6 +299,9 @@ static void emit_symbols(struct emit *e)
 		if (!u || u->out_sec < 0 || s->type == STT_SECTION ||
 		    s->sec != u->sec)
 			continue;
+		/* the new code module has its own init_module/cleanup_module */
+		if (!e->old && is_module_entry_alias(s->name))
+			continue;
 		out_add_sym(e->o, s->name, e->old ? STB_LOCAL : s->bind,
 			    s->type, u->out_sec, s->sym.st_value - u->start,
 			    s->sym.st_size);

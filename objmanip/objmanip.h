@@ -138,6 +138,7 @@ char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *canon_name(const char *name);
 bool has_prefix(const char *s, const char *prefix);
+bool is_module_entry_alias(const char *name);
 
 struct hash;
 struct hash *hash_new(void);

@@ -67,6 +67,9 @@ static int cmp_sym(const void *a, const void *b)
 		return x->sym.st_value < y->sym.st_value ? -1 : 1;
 	if (x->sym.st_size != y->sym.st_size)
 		return x->sym.st_size > y->sym.st_size ? -1 : 1;
+	/* the function names its unit, not its module entry alias */
+	if (is_module_entry_alias(x->name) != is_module_entry_alias(y->name))
+		return is_module_entry_alias(x->name) ? 1 : -1;
 	if ((x->bind == STB_GLOBAL) != (y->bind == STB_GLOBAL))
 		return x->bind == STB_GLOBAL ? -1 : 1;
 	return x->index < y->index ? -1 : x->index > y->index;

@@ -105,6 +105,16 @@ bool has_prefix(const char *s, const char *prefix)
 }
 
 /*
+ * module_init()/module_exit() make these global aliases of the module's
+ * init and exit functions; every module has its own pair, the update's
+ * modules too.
+ */
+bool is_module_entry_alias(const char *name)
+{
+	return !strcmp(name, "init_module") || !strcmp(name, "cleanup_module");
+}
+
+/*
  * __UNIQUE_ID(prefix) pastes __COUNTER__ after the prefix
  * ("__UNIQUE_ID_ddebug412"): every earlier use in the file moves it.
  * Returns where the counter starts, or NULL.
