@@ -120,7 +120,6 @@ sub objtool {
 sub diff {
 	my ($objtree, $work, $id, @objs) = @_;
 	my $objmanip = Ksplice::objmanip_path();
-	my $fail = 0;
 	my @objtool = deferred_objtool_args($objtree, $work);
 	for my $o (@objs) {
 		my $post = "$objtree/$o";
@@ -129,7 +128,6 @@ sub diff {
 		my $target = $info ? $info->{target} : 'vmlinux';
 		if (!-f $post || !-f $pre) {
 			put_status($work, $o, 'error', $target, "$o: " . (-f $post ? 'pre' : 'post') . " object missing");
-			$fail = 1;
 			next;
 		}
 		my $dbg = "$work/debug/objs/$o";
@@ -143,7 +141,6 @@ sub diff {
 		if (!defined $objmanip) {
 			put_status($work, $o, 'error', $target,
 				"$o changed, but objmanip was not found (build it: make -C objmanip, or set KSPLICE_OBJMANIP)");
-			$fail = 1;
 			next;
 		}
 		my $out = "$work/objs/$o";
@@ -171,7 +168,6 @@ sub diff {
 		} else {
 			$err = "objmanip exited with $rc" unless length $err;
 			put_status($work, $o, $rc == 2 ? 'refused' : 'error', $target, $err);
-			$fail = 1;
 		}
 	}
 	# Every object gets its status; the driver reports the failures.

@@ -10,11 +10,7 @@
 #ifndef KSPLICE_META_H
 #define KSPLICE_META_H
 
-#ifdef __KERNEL__
-#include <linux/types.h>
-#else
-#include <linux/types.h>
-#endif
+#include <linux/types.h>	/* the kernel's, or the uapi one on the host */
 
 #define KSPLICE_API_VERSION	1
 
@@ -30,6 +26,9 @@
 #define KSPLICE_SEC_HOOKS	".ksplice_hooks"
 #define KSPLICE_SEC_SPECIALS	".ksplice_specials"
 #define KSPLICE_SEC_STRINGS	".ksplice_str"
+/* Between objmanip's passes only (never in an update module). */
+#define KSPLICE_SEC_CHANGED	".ksplice_changed"	/* keep-new -> keep-old */
+#define KSPLICE_SEC_OLD_CODE	".ksplice_old_code"	/* marks old code */
 
 /*
  * A symbol the engine resolves: by matching (old code) or by name (kallsyms).

@@ -26,8 +26,6 @@
 #define KSPLICE_CANARY64	0x7777777777777777ull
 #endif
 
-#define OLD_MARKER	".ksplice_old_code"
-
 struct fin {
 	struct object *obj;
 	struct out o;
@@ -130,8 +128,8 @@ static bool copied(const struct section *sec)
 	case SHT_SYMTAB_SHNDX:
 		return false;
 	}
-	if (!strcmp(sec->name, OLD_MARKER) ||
-	    !strcmp(sec->name, ".ksplice_changed") ||
+	if (!strcmp(sec->name, KSPLICE_SEC_OLD_CODE) ||
+	    !strcmp(sec->name, KSPLICE_SEC_CHANGED) ||
 	    !strcmp(sec->name, VALUE_SITES_SEC))
 		return false;
 	/* relocated non-allocated sections (debug info) would keep labels alive */
@@ -412,7 +410,7 @@ int finalize(const char *in, const char *out, const char *target,
 		die("empty target name");
 	f.obj = object_open(in);
 	track_object(f.obj);
-	f.old = object_find_section(f.obj, OLD_MARKER) != NULL;
+	f.old = object_find_section(f.obj, KSPLICE_SEC_OLD_CODE) != NULL;
 	if (symvers)
 		read_symvers(&f, symvers, target);
 	out_init(&f.o, NULL);

@@ -221,7 +221,7 @@ static void write_patches(struct object *post, struct out *o)
 	size_t i;
 
 	meta_init(&m, o);
-	list = out_add_sec(o, ".ksplice_changed", SHT_PROGBITS, 0, 1, 0);
+	list = out_add_sec(o, KSPLICE_SEC_CHANGED, SHT_PROGBITS, 0, 1, 0);
 	for (i = 0; i < post->nunits; i++) {
 		struct unit *u = post->units[i], *p = u->twin;
 		GElf_Addr sym;

@@ -57,7 +57,7 @@ static char *read_list(const char *path, size_t *len)
 		if (!gelf_getshdr(scn, &sh))
 			break;
 		name = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (!name || strcmp(name, ".ksplice_changed"))
+		if (!name || strcmp(name, KSPLICE_SEC_CHANGED))
 			continue;
 		d = elf_getdata(scn, NULL);
 		/* no buffer: an empty list (only new functions), or SHT_NOBITS */
@@ -185,7 +185,7 @@ int keep_old_code(const char *in, const char *out)
 	write_records(&e, &o);
 	out_add_sec(&o, ".note.GNU-stack", SHT_PROGBITS, 0, 1, 0);
 	/* tells finalize, after ld -r, that this is old code */
-	out_append(&o, out_add_sec(&o, ".ksplice_old_code", SHT_PROGBITS, 0,
+	out_append(&o, out_add_sec(&o, KSPLICE_SEC_OLD_CODE, SHT_PROGBITS, 0,
 				   1, 0), "", 1, 1);
 	set_output(out);
 	out_write(&o, out);

@@ -192,8 +192,8 @@ const struct special *special_find(const char *name);
 bool section_is_paired_table(const char *name);
 bool section_ignored(const struct section *sec);
 void specials_build(struct object *obj);
-unsigned int data_ignore_mask(const struct section *sec, GElf_Addr off,
-			      unsigned char *mask, size_t len);
+void data_ignore_mask(const struct section *sec, GElf_Addr off,
+		      unsigned char *mask, size_t len);
 
 /* x86.c */
 int reloc_size(unsigned int type);

@@ -196,8 +196,8 @@ void specials_build(struct object *obj)
  * and of a dynamic-debug call site move with every edit above them.
  * @mask has one byte per byte of the range at @off (relative to @sec).
  */
-unsigned int data_ignore_mask(const struct section *sec, GElf_Addr off,
-			      unsigned char *mask, size_t len)
+void data_ignore_mask(const struct section *sec, GElf_Addr off,
+		      unsigned char *mask, size_t len)
 {
 	const struct special *sp = sec->special;
 	size_t i;
@@ -217,5 +217,4 @@ unsigned int data_ignore_mask(const struct section *sec, GElf_Addr off,
 		mask[33] = 0;
 		mask[34] = 0xfc;
 	}
-	return 0;
 }
