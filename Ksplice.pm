@@ -1040,6 +1040,36 @@ sub open_update {
 # Module names: a target is vmlinux or a module name.
 sub valid_target { return defined $_[0] && $_[0] =~ /^[A-Za-z0-9_,-]+$/ && length($_[0]) <= MODULE_NAME_MAX }
 
+# The writer of the update format (open_update and parse_contents read it):
+# DIR/ with contents (the core, then a change record per target, in the
+# order given), patch, description, api-version, utsname, timestamp, the
+# effective version, the modules (name => built file), their digests and
+# debug/changed.
+sub write_update {
+	my ($out, %u) = @_;
+	my $id = $u{id};
+	mkdir $out or fatal("mkdir $out: $!");
+	my $contents = "core ksplice_$id ksplice-$id.ko\n";
+	for my $t (@{ $u{targets} }) {
+		my $n = module_names($id, $t);
+		$contents .= "change $t $n->{new} $n->{new_file} $n->{old} $n->{old_file}\n";
+	}
+	write_file("$out/contents", $contents);
+	write_file("$out/patch", $u{patch});
+	write_file("$out/description", "$u{description}\n") if defined $u{description};
+	my $api = api_version() // fatal("cannot read KSPLICE_API_VERSION from " . kmodsrc_path() . "/ksplice-meta.h");
+	write_file("$out/api-version", "$api\n");
+	write_file("$out/utsname", format_utsname($u{utsname}));
+	write_file("$out/timestamp", time() =~ s/\..*//r . "\n");
+	write_effective_version($out, $u{effective_version}) if defined $u{effective_version};
+	copy_preserve($u{modules}{$_}, "$out/$_") for keys %{ $u{modules} };
+	# SHA-256 of each module file (and of the effective version):
+	# ksplice-apply checks them before loading.
+	write_digests($out, keys %{ $u{modules} }, defined $u{effective_version} ? (EFFECTIVE_VERSION()) : ());
+	mkdir_p("$out/debug");
+	write_file("$out/debug/changed", $u{changed});
+}
+
 # The records of a `contents` file of update ID.  Every module name and file
 # name must be exactly the one module_names derives from the id and the
 # target: nothing else is ever loaded or unloaded.  WHERE starts the messages.
