@@ -85,14 +85,18 @@ void carry_plan(struct object *pre, struct object *post)
 	}
 }
 
-/* A rel32 field right after a call, jmp or jcc opcode. */
+/*
+ * A rel32 field right after a call, jmp or jcc opcode, whatever its
+ * addend: 6.12's padded functions are called as section+12 (the caller
+ * checks that the designated byte is the function's entry).
+ */
 static bool is_branch(const struct section *from, const struct reloc *r)
 {
 	const unsigned char *d = from->data;
 	GElf_Addr o = r->offset;
 
 	if (!d || !(from->sh.sh_flags & SHF_EXECINSTR) ||
-	    reloc_size(r->type) != 4 || !reloc_pcrel(r->type) || r->addend != -4)
+	    reloc_size(r->type) != 4 || !reloc_pcrel(r->type))
 		return false;
 	if (o >= 1 && (d[o - 1] == 0xe8 || d[o - 1] == 0xe9))
 		return true;
