@@ -7,18 +7,7 @@ APPLY="$E2E_TOP/ksplice-apply"
 UNDO="$E2E_TOP/ksplice-undo"
 VIEW="$E2E_TOP/ksplice-view"
 
-t() { # t DESCRIPTION COMMAND...
-	local d=$1
-	shift
-	if "$@"; then echo "ok - $d"; else echo "not ok - $d"; fi
-}
-fails() { ! "$@"; }
-logged() { # logged FILE PATTERN: FILE has a line matching PATTERN
-	grep -q -- "$2" "$1" || { echo "# $1:"; sed 's/^/#   /' "$1"; false; }
-}
-no_modules() { # no module of update $1 is loaded
-	! grep -q "^ksplice_$1[ _]" /proc/modules || { echo "# left loaded:"; grep "^ksplice_$1" /proc/modules | sed 's/^/#   /'; false; }
-}
+. "$E2E_TOP/tests/lib/guest.sh"
 
 # The standard case: check fails, apply, check passes, view, undo, check fails.
 e2e_case() { # e2e_case NAME ID TARBALL CASEDIR

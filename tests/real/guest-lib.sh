@@ -7,21 +7,7 @@ UNDO="$REAL_TOP/ksplice-undo"
 VIEW="$REAL_TOP/ksplice-view"
 BAD='Oops|WARNING:|BUG:|Call Trace|general protection|unable to handle'
 
-t() { # t DESCRIPTION COMMAND...
-	local d=$1
-	shift
-	if "$@"; then echo "ok - $d"; else echo "not ok - $d"; fi
-}
-fails() { ! "$@"; }
-shows() { # shows FILE: print FILE as comments, then fail
-	echo "# $1:"; sed 's/^/#   /' "$1"; false
-}
-logged() { # logged FILE PATTERN: FILE has a line matching PATTERN
-	grep -q -- "$2" "$1" || shows "$1"
-}
-no_modules() { # no module of update $1 is loaded
-	! grep -q "^ksplice_$1[ _]" /proc/modules || { echo "# left loaded:"; grep "^ksplice_$1" /proc/modules | sed 's/^/#   /'; false; }
-}
+. "$REAL_TOP/tests/lib/guest.sh"
 loaded() { # loaded MODULE
 	[ -d "/sys/module/$(echo "$1" | tr -- '-,' '__')" ]
 }

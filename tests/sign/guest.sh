@@ -9,11 +9,8 @@ top=$(cd "$here/../.." && pwd)
 mkdir -p "$out/$mode"
 log=$out/$mode
 
-t() { # t DESCRIPTION COMMAND...
-	local d=$1
-	shift
-	if "$@"; then echo "ok - $mode: $d"; else echo "not ok - $mode: $d"; fi
-}
+T_PREFIX="$mode: "
+. "$top/tests/lib/guest.sh"
 same() { # same FILE TEXT: FILE holds exactly the line TEXT
 	[ "$(cat "$1")" = "$2" ] || { echo "# $1:"; sed 's/^/#   /' "$1"; echo "# wanted: $2"; false; }
 }

@@ -15,14 +15,9 @@ log=$out/guest
 mkdir -p "$log"
 max=${KSPLICE_FAULT_MAX:-300}
 
-t() { # t DESCRIPTION COMMAND...
-	local d=$1
-	shift
-	if "$@"; then echo "ok - $d"; else echo "not ok - $d"; fi
-}
+. "$top/tests/lib/guest.sh"
 sums() { python3 "$here/kbytes.py" $targets; }
 patched() { grep -q "^Ksplice:        hooks 42$" /proc/meminfo; }
-modules() { grep "^ksplice_" /proc/modules | cut -d' ' -f1 | sort | tr '\n' ' '; }
 # The abort code whose explanation (with PREFIX for undo) is the first line
 # of FILE, followed at most by the engine's "(what it is about)" line;
 # empty if none.
@@ -74,7 +69,7 @@ while [ $n -lt $max ]; do
 	code=$(code_of "$log/apply.out" "Aborted:")
 	echo "# fault apply $f ${code:-NOT-ONE-ABORT-LINE}"
 	now=$(sums)
-	left=$(modules)
+	left=$(ksplice_modules)
 	if [ "$rc" = 1 ] && [ -n "$code" ] && [ "$now" = "$base" ] && [ -z "$left" ] &&
 		[ ! -e /var/run/ksplice/updates/$id ] && ! patched; then
 		echo "ok - apply fault $faults ($f): one line, $code; functions unchanged, no module, no record"
@@ -117,7 +112,7 @@ while [ $n -lt $max ]; do
 	code=$(code_of "$log/undo.out" "Undo aborted:")
 	echo "# fault undo $f ${code:-NOT-ONE-ABORT-LINE}"
 	now=$(sums)
-	left=$(modules)
+	left=$(ksplice_modules)
 	if [ "$rc" = 1 ] && [ -n "$code" ] && [ "$now" = "$applied" ] &&
 		[ "$left" = "ksplice_$id ksplice_${id}_vmlinux_new " ] &&
 		[ "$(cat /sys/module/ksplice_$id/ksplice/stage)" = applied ] && patched; then
@@ -129,7 +124,7 @@ while [ $n -lt $max ]; do
 done
 t "undo: the sweep ended within $max runs" test $n -lt $max
 t "after the sweeps: functions as before" test "$(sums)" = "$base"
-t "after the sweeps: no ksplice module" test -z "$(modules)"
+t "after the sweeps: no ksplice module" test -z "$(ksplice_modules)"
 echo "# undo: $faults faults, $tolerated tolerated"
 echo "# total: $((apply_faults + faults)) faults injected"
 rmmod kfaultinj

@@ -12,12 +12,7 @@ log=$out/guest
 mkdir -p "$log"
 rm -f "$log"/*
 
-t() { # t DESCRIPTION COMMAND...
-	local d=$1
-	shift
-	if "$@"; then echo "ok - $d"; else echo "not ok - $d"; fi
-}
-modules() { grep "^ksplice_" /proc/modules | cut -d' ' -f1 | sort | tr '\n' ' '; }
+. "$top/tests/lib/guest.sh"
 
 dmesg -c >/dev/null
 cat /proc/cmdline > "$log/old"
@@ -44,7 +39,7 @@ for c in $(seq 1 "$cycles"); do
 		# A reader caught inside the function, every retry: the engine
 		# says code_busy and leaves nothing; try again.
 		if head -1 "$log/apply.out" | grep -q "^Aborted: a function to be changed was in use" &&
-			[ -z "$(modules)" ]; then
+			[ -z "$(ksplice_modules)" ]; then
 			busy=$((busy + 1))
 			continue
 		fi
@@ -54,8 +49,8 @@ for c in $(seq 1 "$cycles"); do
 		echo "# cycle $c: apply failed:"; sed 's/^/#   /' "$log/apply.out"
 		bad=$((bad + 1)); break
 	fi
-	if [ "$(modules)" != "ksplice_$id ksplice_${id}_vmlinux_new " ]; then
-		echo "# cycle $c: modules after apply: $(modules)"; bad=$((bad + 1)); break
+	if [ "$(ksplice_modules)" != "ksplice_$id ksplice_${id}_vmlinux_new " ]; then
+		echo "# cycle $c: modules after apply: $(ksplice_modules)"; bad=$((bad + 1)); break
 	fi
 	ok=
 	for try in 1 2 3; do
@@ -66,8 +61,8 @@ for c in $(seq 1 "$cycles"); do
 		fi
 		break
 	done
-	if [ -z "$ok" ] || [ -n "$(modules)" ]; then
-		echo "# cycle $c: undo failed (modules: $(modules)):"; sed 's/^/#   /' "$log/undo.out"
+	if [ -z "$ok" ] || [ -n "$(ksplice_modules)" ]; then
+		echo "# cycle $c: undo failed (modules: $(ksplice_modules)):"; sed 's/^/#   /' "$log/undo.out"
 		bad=$((bad + 1)); break
 	fi
 	done_cycles=$c
@@ -91,7 +86,7 @@ done
 t "readers exited cleanly" test $rc = 0
 echo "# reads: $tot_old old, $tot_new new, $tot_bad bad"
 t "/proc/cmdline back to the original" cmp -s /proc/cmdline "$log/old"
-t "no ksplice module left" test -z "$(modules)"
+t "no ksplice module left" test -z "$(ksplice_modules)"
 t "no record left" test ! -e "/var/run/ksplice/updates/$id"
 t "the 10,000 sleepers are still there" test "$(ls /proc/$sleepers/task | wc -l)" -ge 10000
 kill $sleepers
