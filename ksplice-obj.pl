@@ -145,7 +145,11 @@ sub diff {
 		}
 		my $out = "$work/objs/$o";
 		Ksplice::mkdir_p(dirname($out));
-		my $dir = @objtool ? objtool_copies($objtree, $work, $o, \@objtool) : $objtree;
+		# kbuild adds --module for objects of a module: without it objtool
+		# takes the module's references for vmlinux's and leaves out its
+		# return, call and ENDBR site lists.
+		my @args = (@objtool, @objtool && $target ne 'vmlinux' ? ('--module') : ());
+		my $dir = @args ? objtool_copies($objtree, $work, $o, \@args) : $objtree;
 		# objmanip checks what the new code needs against the kernel
 		# (ksplice-create passes its System.map): it needs the target.
 		my $rc = Ksplice::run(cmd => [$objmanip, $o, "$out.new", 'keep-new-code', "$o.KSPLICE_pre", $id],

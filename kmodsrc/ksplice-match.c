@@ -10,6 +10,7 @@
  * retpolines, alternatives, jump labels, static calls, paravirt sites.
  */
 #include <linux/jhash.h>
+#include <linux/kallsyms.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -114,7 +115,7 @@ void ksplice_labels_free(void)
 
 /* ---- comparing one section with one candidate ---- */
 
-enum { MASK_CMP, MASK_RELOC, MASK_SPECIAL };
+enum { MASK_CMP, MASK_RELOC, MASK_SPECIAL, MASK_CALL };
 
 static const char *special_name(u32 kind)
 {
@@ -235,6 +236,43 @@ static bool string_ok(const char *want, unsigned long S)
 	return true;
 }
 
+/*
+ * Call-depth tracking (retbleed=stuff) points calls at an accounting thunk
+ * that it writes into the callee's padding, which the kernel names
+ * __pfx_<callee>, and which falls through into the callee: the call still
+ * means the callee.
+ */
+static unsigned long call_dest(unsigned long S)
+{
+	char buf[KSYM_SYMBOL_LEN];
+	unsigned long off, size;
+	const char *plus;
+
+	sprint_symbol(buf, S);		/* "__pfx_f+0x6/0x10 [mod]" */
+	if (strncmp(buf, "__pfx_", 6))
+		return S;
+	plus = strrchr(buf, '+');
+	if (!plus || sscanf(plus, "+%lx/%lx", &off, &size) != 2 ||
+	    off >= size)
+		return S;
+	return S - off + size;
+}
+
+/*
+ * A call with no relocation (to a function of the same section, e.g.
+ * .sched.text) is compared as bytes; call-depth tracking may still have
+ * sent it to the callee's accounting thunk.
+ */
+static bool same_callee(const u8 *run, const u8 *pre, size_t off,
+			unsigned long code)
+{
+	unsigned long next = code + off + KSPLICE_JMP_LEN;
+	s32 r = get_unaligned((const s32 *)(run + off + 1));
+	s32 p = get_unaligned((const s32 *)(pre + off + 1));
+
+	return r == p || call_dest(next + r) == next + p;
+}
+
 /* Why the last candidate did not match, for the abort's detail. */
 static char match_note[128];
 
@@ -291,13 +329,10 @@ static int match_at(struct ksplice_change *c, const struct ksplice_section *s,
 		}
 		/*
 		 * A call site's target still binds its label (the callee may be
-		 * a local the new code needs); if call-depth tracking pointed
-		 * it into the callee's padding, the label takes the accounting
-		 * thunk, which falls through into the callee, and any other use
-		 * of the label that disagrees refuses the match.
+		 * a local the new code needs), through call_dest().
 		 */
 		if (sp->kind == KSPLICE_SPECIAL_CALL) {
-			mask[sp->offset] = MASK_SPECIAL;
+			mask[sp->offset] = MASK_CALL;
 			continue;
 		}
 		memset(mask + sp->offset, MASK_SPECIAL, sp->len);
@@ -313,6 +348,17 @@ static int match_at(struct ksplice_change *c, const struct ksplice_section *s,
 		for (i = off; i < off + r->size; i++)
 			if (mask[i] == MASK_CMP)
 				mask[i] = MASK_RELOC;
+	}
+
+	for_each_table(sp, old->specials, old->specials_end) {
+		size_t o = sp->offset;
+
+		if (sp->sect != s->address || sp->kind != KSPLICE_SPECIAL_CALL ||
+		    mask[o] != MASK_CALL || o + KSPLICE_JMP_LEN > size ||
+		    mask[o + 1] != MASK_CMP || mask[o + 4] != MASK_CMP)
+			continue;
+		if (same_callee(run, pre, o, code))
+			memset(mask + o + 1, MASK_SPECIAL, KSPLICE_JMP_LEN - 1);
 	}
 
 	for (i = 0; i < size; i++) {
@@ -347,6 +393,8 @@ static int match_at(struct ksplice_change *c, const struct ksplice_section *s,
 				  "unusable relocation at offset 0x%zx", off);
 			goto out;
 		}
+		if (off && mask[off - 1] == MASK_CALL)
+			S = call_dest(S);
 		if (sym->flags & KSPLICE_SYM_STRING) {
 			if (string_ok(ksplice_sym_name(sym), S))
 				continue;
