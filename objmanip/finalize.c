@@ -13,6 +13,7 @@
  * of kept code becomes a ksplice reloc, since the engine reads the
  * addresses off the running kernel while matching.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,8 +358,10 @@ static void convert_value_sites(struct fin *f)
 		    sec->name, sec->size, sizeof(struct value_site));
 	for (off = 0; off < sec->size; off += sizeof(struct value_site)) {
 		const struct value_site *vs = (void *)(sec->data + off);
-		const struct reloc *site = reloc_at(f, sec, off);
-		const struct reloc *var = reloc_at(f, sec, off + 8);
+		const struct reloc *site =
+			reloc_at(f, sec, off + offsetof(struct value_site, site));
+		const struct reloc *var =
+			reloc_at(f, sec, off + offsetof(struct value_site, var));
 		struct section *code = site->sym->sec;
 		GElf_Addr at = reloc_target_off(sec, site), rec;
 		GElf_Sxword addend;
