@@ -69,7 +69,7 @@ install: all
 	install -m 755 objmanip/objmanip $(LIBEXECDIR)/
 	install -m 644 Ksplice.pm KspliceIncludes.pm KspliceProfile.pm KspliceDeb.pm Makefile.ksplice $(DATADIR)/
 	install -m 644 doc/ksplice-view.schema.json $(DATADIR)/
-	for p in profiles/*/; do install -d $(DATADIR)/$$p && install -m 644 $$p* $(DATADIR)/$$p; done
+	for p in profiles/*/; do install -d $(DATADIR)/$$p && install -m 644 $$(find $$p -maxdepth 1 -type f) $(DATADIR)/$$p; done
 	install -m 644 profiles/default profiles/README $(DATADIR)/profiles/
 	install -m 755 ksplice-obj.pl $(DATADIR)/
 	install -m 644 $(wildcard kmodsrc/*.c kmodsrc/*.h kmodsrc/*.lds kmodsrc/Makefile kmodsrc/Kbuild) $(DATADIR)/kmodsrc/

@@ -6,8 +6,10 @@
 #   ksplice-obj.pl finalize WORK TARGET SYMVERS OBJ... ld -r the target's new/old code, objmanip finalize
 #   ksplice-obj.pl revert   OBJTREE [OBJ...]           put the pre objects back (all *.KSPLICE_pre without OBJ)
 #   ksplice-obj.pl modinst  OBJTREE WORK MODFILE...    collect rebuilt MODFILE.ko for --build-modules
-#   ksplice-obj.pl objtool  OBJTREE WORK FILE...       the objtool pass diff runs (kbuild defers it to the
-#                                                      vmlinux.o link) on FILEs, in place; none if not deferred
+#   ksplice-obj.pl objtool  [--all] OBJTREE WORK FILE...  the objtool pass diff runs (kbuild defers it to the
+#                                                      vmlinux.o link) on FILEs, in place; none if not deferred;
+#                                                      --all: kbuild's whole objtool pass on FILEs fresh from
+#                                                      the compiler, deferred or not (the unit corpus)
 #
 # diff writes WORK/status/OBJ.status: first line "STATUS TARGET" with STATUS one of
 # changed, unchanged, refused, error; the following lines are objmanip's message.
@@ -53,9 +55,10 @@ sub put_status {
 # objects it leaves lack what the running kernel's code went through:
 # __pfx_ padding symbols, return/call/retpoline sites, ORC, jump labels
 # turned into NOPs.  The objtool arguments of that link, from the tree's own
-# kbuild, or () when kbuild runs objtool on each object itself.
+# kbuild, or () when kbuild runs objtool on each object itself (unless ALL:
+# then those of kbuild's own pass on each object).
 sub deferred_objtool_args {
-	my ($objtree, $work) = @_;
+	my ($objtree, $work, $all) = @_;
 	my $mk = "$work/objtool-args.mk";
 	Ksplice::mkdir_p($work);
 	Ksplice::write_file($mk, <<'EOM');
@@ -67,12 +70,12 @@ obj := .
 include $(srctree)/scripts/Kbuild.include
 include $(srctree)/scripts/Makefile.lib
 ksplice-objtool-args:
-	@echo $(if $(delay-objtool),$(objtool-args-y) --link)
+	@echo $(if $(or $(delay-objtool),$(KSPLICE_ALL)),$(objtool-args-y) $(if $(delay-objtool),--link))
 EOM
 	# an O= object tree links its source tree as `source`
 	my $srctree = -f "$objtree/scripts/Makefile.lib" ? $objtree : "$objtree/source";
 	my ($rc, $out, $err) = Ksplice::capture_split('make', '-s', '-C', $objtree, '-f', $mk,
-		"KSPLICE_SRCTREE=$srctree", 'ksplice-objtool-args');
+		"KSPLICE_SRCTREE=$srctree", 'KSPLICE_ALL=' . ($all ? 1 : ''), 'ksplice-objtool-args');
 	return () if $rc;	# an older kbuild without these variables: no deferral
 	chomp $out;
 	return split ' ', $out;
@@ -110,10 +113,12 @@ sub objtool_run {
 	Ksplice::fatal("objtool failed on $name: $out") if $rc;
 }
 
-# The step for objects built outside diff (the engine's test fixtures).
+# The step for objects built outside diff (the engine's test fixtures, the
+# objmanip unit corpus).
 sub objtool {
+	my $all = @_ && $_[0] eq '--all' ? shift : '';
 	my ($objtree, $work, @files) = @_;
-	my @args = deferred_objtool_args($objtree, $work);
+	my @args = deferred_objtool_args($objtree, $work, $all);
 	objtool_run($objtree, \@args, $_, $_) for @args ? @files : ();
 }
 
