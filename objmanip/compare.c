@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "objmanip.h"
+#include "../kmodsrc/ksplice-meta.h"
 
 const char *string_at(const struct unit *u, GElf_Addr off, size_t *start)
 {
@@ -193,6 +194,23 @@ static bool entries_equal(struct unit *a, struct unit *b)
 	return i >= a->nents && j >= b->nents;
 }
 
+/* The function's entry ENDBR is listed for sealing (IBT, objtool --ibt). */
+static bool entry_sealable(const struct unit *u)
+{
+	size_t i;
+
+	for (i = 0; i < u->nents; i++)
+		if (u->ents[i]->sec->special->kind == KSPLICE_SPECIAL_ENDBR &&
+		    u->ents[i]->anchor_off == 0)
+			return true;
+	return false;
+}
+
+/*
+ * @a: pre, @b: post.  A function whose address only the post code takes
+ * has its ENDBR sealed in the running kernel: its replacement keeps one,
+ * or an indirect call through the new pointer would fault under IBT.
+ */
 static bool units_differ(struct unit *a, struct unit *b)
 {
 	if (a->kind != b->kind || a->size != b->size || a->nrel != b->nrel)
@@ -206,7 +224,11 @@ static bool units_differ(struct unit *a, struct unit *b)
 	if (!relocs_equal(a->sec, a->first_rel, a->start, b->sec,
 			  b->first_rel, b->start, a->nrel))
 		return true;
-	return a->kind == U_TEXT && !entries_equal(a, b);
+	if (a->kind != U_TEXT)
+		return false;
+	if (entry_sealable(a) && !entry_sealable(b))
+		return true;
+	return !entries_equal(a, b);
 }
 
 /* Memoised per (pre, post) pair; a cycle counts as equal. */

@@ -1,0 +1,4 @@
+#include "kdefs.h"
+
+noinline int target(int x) { return x * 7; }
+int user(int x) { return target(x) + 1; }
