@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Just enough of the kernel's x86-64 macros for objmanip unit cases: the
- * special sections are emitted the way the kernel headers emit them; those
- * whose layout changed between generations come from the profile.
+ * special sections are emitted the way the kernel headers emit them; what
+ * changed between generations comes from the profile's unit/asm-layout.h.
  */
 #ifndef KDEFS_H
 #define KDEFS_H
+
+#include <asm-layout.h>
 
 #define __init		__attribute__((__section__(".init.text"), cold, __noinline__))
 #define __sched		__attribute__((__section__(".sched.text"), __noinline__))
@@ -69,6 +71,21 @@ static inline __attribute__((always_inline)) int load_nofault(const int *p, int 
 	return err;
 }
 
+/* A one-instruction alternative, as ALTERNATIVE() lays it out (the feature
+ * field's width: ALT_FEATURE_FIELD). */
+#define alternative(old, new, feature)					\
+	asm volatile("661:\n\t" old "\n662:\n"				\
+		     ".pushsection .altinstructions,\"a\"\n"		\
+		     " .long 661b - .\n"				\
+		     " .long 6641f - .\n"				\
+		     " " ALT_FEATURE_FIELD " %c0\n"			\
+		     " .byte 662b-661b\n"				\
+		     " .byte 6651f-6641f\n"				\
+		     ".popsection\n"					\
+		     ".pushsection .altinstr_replacement, \"ax\"\n"	\
+		     "6641:\n\t" new "\n6651:\n"			\
+		     ".popsection\n" : : "i" (feature) : "memory")
+
 static inline __attribute__((always_inline)) void lock_inc(int *v)
 {
 	asm volatile(".pushsection .smp_locks,\"a\"\n"
@@ -78,8 +95,19 @@ static inline __attribute__((always_inline)) void lock_inc(int *v)
 		     "671:\n\tlock; incl %0" : "+m" (*v));
 }
 
-/* Sections whose layout differs between generations: the profile's unit/. */
-#include <asm-layout.h>
+#ifdef HAVE_PARAINSTRUCTIONS
+static inline __attribute__((always_inline)) void pv_irq_disable(void)
+{
+	asm volatile("771: cli\n772:\n"
+		     ".pushsection .parainstructions,\"a\"\n"
+		     " .balign 8\n"
+		     " .quad 771b\n"
+		     " .byte 5\n"
+		     " .byte 772b-771b\n"
+		     " .balign 8\n"
+		     ".popsection\n" : : : "memory");
+}
+#endif
 
 #define EXPORT_SYMBOL(sym)						\
 	static const char __kstrtab_##sym[]				\
