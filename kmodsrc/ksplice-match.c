@@ -279,6 +279,164 @@ static char match_note[128];
 #define RELOC_IN(r, s) ((r)->blank_addr >= (s)->address && \
 			(r)->blank_addr < (s)->address + (s)->size)
 
+/* One section of the old code compared with the running bytes at @code. */
+struct site_cmp {
+	const struct ksplice_mod_change_part *old;
+	const struct ksplice_section *s;
+	const char *name;
+	const u8 *pre;
+	u8 *run, *mask;
+	size_t size;
+	unsigned long code;
+};
+
+/*
+ * Boot-time rewrite windows: checked by kind, then left out of the byte
+ * comparison; a call site's target still binds its label (the callee may
+ * be a local the new code needs), through call_dest().
+ */
+static bool mask_specials(struct site_cmp *m)
+{
+	const struct ksplice_special *sp;
+
+	/* ksplice_check_part() proved that each window fits its section. */
+	for_each_table(sp, m->old->specials, m->old->specials_end) {
+		if (sp->sect != m->s->address)
+			continue;
+		if (sp->kind == KSPLICE_SPECIAL_CALL &&
+		    fentry_site_at(m->old, sp->sect, sp->offset))
+			continue;
+		if (!special_ok(sp, m->run + sp->offset)) {
+			ksplice_debug("%s @%lx: bad %s site at offset 0x%x\n",
+				      m->name, m->code, special_name(sp->kind),
+				      sp->offset);
+			ksplice_debug_hex("run", m->run + sp->offset, sp->len);
+			scnprintf(match_note, sizeof(match_note),
+				  "bad %s site at offset 0x%x",
+				  special_name(sp->kind), sp->offset);
+			return false;
+		}
+		if (sp->kind == KSPLICE_SPECIAL_CALL) {
+			m->mask[sp->offset] = MASK_CALL;
+			continue;
+		}
+		memset(m->mask + sp->offset, MASK_SPECIAL, sp->len);
+	}
+	return true;
+}
+
+/* Relocation fields are not compared as bytes: bind_relocs() decodes them. */
+static bool mask_relocs(struct site_cmp *m)
+{
+	const struct ksplice_reloc *r;
+	size_t i;
+
+	for_each_table(r, m->old->relocs, m->old->relocs_end) {
+		size_t off = r->blank_addr - m->s->address;
+
+		if (!RELOC_IN(r, m->s))
+			continue;
+		if (off + r->size > m->size)
+			return false;
+		for (i = off; i < off + r->size; i++)
+			if (m->mask[i] == MASK_CMP)
+				m->mask[i] = MASK_RELOC;
+	}
+	return true;
+}
+
+/* Call sites without a relocation: the same callee, thunk or not. */
+static void mask_same_callees(struct site_cmp *m)
+{
+	const struct ksplice_special *sp;
+
+	for_each_table(sp, m->old->specials, m->old->specials_end) {
+		size_t o = sp->offset;
+
+		if (sp->sect != m->s->address ||
+		    sp->kind != KSPLICE_SPECIAL_CALL ||
+		    m->mask[o] != MASK_CALL || o + KSPLICE_JMP_LEN > m->size ||
+		    m->mask[o + 1] != MASK_CMP || m->mask[o + 4] != MASK_CMP)
+			continue;
+		if (same_callee(m->run, m->pre, o, m->code))
+			memset(m->mask + o + 1, MASK_SPECIAL, KSPLICE_JMP_LEN - 1);
+	}
+}
+
+static bool bytes_match(const struct site_cmp *m)
+{
+	size_t i, row;
+
+	for (i = 0; i < m->size; i++) {
+		if (m->mask[i] != MASK_CMP || m->run[i] == m->pre[i])
+			continue;
+		row = i & ~15UL;
+		ksplice_debug("%s @%lx: mismatch in section %s at offset 0x%zx: run %02x pre %02x\n",
+			      m->name, m->code,
+			      ksplice_sym_label((void *)(unsigned long)m->s->symbol),
+			      i, m->run[i], m->pre[i]);
+		ksplice_debug_hex("run", m->run + row, min_t(size_t, 32, m->size - row));
+		ksplice_debug_hex("pre", m->pre + row, min_t(size_t, 32, m->size - row));
+		scnprintf(match_note, sizeof(match_note),
+			  "differs at offset 0x%zx (running %02x, expected %02x)",
+			  i, m->run[i], m->pre[i]);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * What each relocation field of the running code points at binds its
+ * label (to @tent), or must agree with the binding so far; a string must
+ * hold the same text.  1: all agree, 0: one does not, <0: error.
+ */
+static int bind_relocs(const struct site_cmp *m, struct list_head *tent)
+{
+	const struct ksplice_reloc *r;
+
+	for_each_table(r, m->old->relocs, m->old->relocs_end) {
+		const struct ksplice_symbol *sym = (void *)(unsigned long)r->symbol;
+		size_t off = r->blank_addr - m->s->address;
+		unsigned long S;
+		int err;
+
+		if (!RELOC_IN(r, m->s) || m->mask[off] == MASK_SPECIAL ||
+		    m->mask[off + r->size - 1] == MASK_SPECIAL)
+			continue;	/* e.g. call __fentry__, jmp thunk */
+		if (!sym || !reloc_target(r, m->run + off, m->code + off, &S)) {
+			ksplice_debug("%s: unusable reloc at offset 0x%zx\n",
+				      m->name, off);
+			scnprintf(match_note, sizeof(match_note),
+				  "unusable relocation at offset 0x%zx", off);
+			return 0;
+		}
+		if (off && m->mask[off - 1] == MASK_CALL)
+			S = call_dest(S);
+		if (sym->flags & KSPLICE_SYM_STRING) {
+			if (string_ok(ksplice_sym_name(sym), S))
+				continue;
+			ksplice_debug("%s @%lx: string at offset 0x%zx differs (%lx)\n",
+				      m->name, m->code, off, S);
+			scnprintf(match_note, sizeof(match_note),
+				  "the string referred to at offset 0x%zx differs",
+				  off);
+			return 0;
+		}
+		err = label_bind(ksplice_sym_label(sym), S, tent);
+		if (err < 0)
+			return err;
+		if (err) {
+			ksplice_debug("%s @%lx: reloc at offset 0x%zx disagrees\n",
+				      m->name, m->code, off);
+			scnprintf(match_note, sizeof(match_note),
+				  "the symbol %s referred to at offset 0x%zx is elsewhere",
+				  ksplice_sym_name(sym), off);
+			return 0;
+		}
+	}
+	return 1;
+}
+
 /*
  * Compare section @s of the old code with the running bytes at @code.
  * Labels learnt go to @tent.  1: match, 0: no match, <0: error.
@@ -286,143 +444,38 @@ static char match_note[128];
 static int match_at(struct ksplice_change *c, const struct ksplice_section *s,
 		    unsigned long code, struct list_head *tent)
 {
-	const struct ksplice_mod_change_part *old = c->old;
-	const char *name = ksplice_sym_name((void *)(unsigned long)s->symbol);
-	const u8 *pre = (const u8 *)(unsigned long)s->address;
-	const struct ksplice_special *sp;
-	const struct ksplice_reloc *r;
-	size_t size = s->size, i;
-	u8 *run, *mask;
+	struct site_cmp m = {
+		.old = c->old,
+		.s = s,
+		.name = ksplice_sym_name((void *)(unsigned long)s->symbol),
+		.pre = (const u8 *)(unsigned long)s->address,
+		.size = s->size,
+		.code = code,
+	};
 	int ret = 0;
 
 	match_note[0] = '\0';
-	run = kvmalloc(size, GFP_KERNEL);
-	mask = kvzalloc(size, GFP_KERNEL);
-	if (!run || !mask) {
+	m.run = kvmalloc(m.size, GFP_KERNEL);
+	m.mask = kvzalloc(m.size, GFP_KERNEL);
+	if (!m.run || !m.mask) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	if (copy_from_kernel_nofault(run, (void *)code, size)) {
-		ksplice_debug("%s @%lx: cannot read %zu bytes\n", name, code,
-			      size);
+	if (copy_from_kernel_nofault(m.run, (void *)code, m.size)) {
+		ksplice_debug("%s @%lx: cannot read %zu bytes\n", m.name, code,
+			      m.size);
 		scnprintf(match_note, sizeof(match_note),
-			  "its %zu bytes cannot be read", size);
+			  "its %zu bytes cannot be read", m.size);
 		goto out;
 	}
-
-	/* ksplice_check_part() proved that each window fits its section. */
-	for_each_table(sp, old->specials, old->specials_end) {
-		if (sp->sect != s->address)
-			continue;
-		if (sp->kind == KSPLICE_SPECIAL_CALL &&
-		    fentry_site_at(old, sp->sect, sp->offset))
-			continue;
-		if (!special_ok(sp, run + sp->offset)) {
-			ksplice_debug("%s @%lx: bad %s site at offset 0x%x\n",
-				      name, code, special_name(sp->kind),
-				      sp->offset);
-			ksplice_debug_hex("run", run + sp->offset, sp->len);
-			scnprintf(match_note, sizeof(match_note),
-				  "bad %s site at offset 0x%x",
-				  special_name(sp->kind), sp->offset);
-			goto out;
-		}
-		/*
-		 * A call site's target still binds its label (the callee may be
-		 * a local the new code needs), through call_dest().
-		 */
-		if (sp->kind == KSPLICE_SPECIAL_CALL) {
-			mask[sp->offset] = MASK_CALL;
-			continue;
-		}
-		memset(mask + sp->offset, MASK_SPECIAL, sp->len);
-	}
-
-	for_each_table(r, old->relocs, old->relocs_end) {
-		size_t off = r->blank_addr - s->address;
-
-		if (!RELOC_IN(r, s))
-			continue;
-		if (off + r->size > size)
-			goto out;
-		for (i = off; i < off + r->size; i++)
-			if (mask[i] == MASK_CMP)
-				mask[i] = MASK_RELOC;
-	}
-
-	for_each_table(sp, old->specials, old->specials_end) {
-		size_t o = sp->offset;
-
-		if (sp->sect != s->address || sp->kind != KSPLICE_SPECIAL_CALL ||
-		    mask[o] != MASK_CALL || o + KSPLICE_JMP_LEN > size ||
-		    mask[o + 1] != MASK_CMP || mask[o + 4] != MASK_CMP)
-			continue;
-		if (same_callee(run, pre, o, code))
-			memset(mask + o + 1, MASK_SPECIAL, KSPLICE_JMP_LEN - 1);
-	}
-
-	for (i = 0; i < size; i++) {
-		if (mask[i] != MASK_CMP || run[i] == pre[i])
-			continue;
-		ksplice_debug("%s @%lx: mismatch in section %s at offset 0x%zx: run %02x pre %02x\n",
-			      name, code, ksplice_sym_label((void *)(unsigned long)s->symbol),
-			      i, run[i], pre[i]);
-		ksplice_debug_hex("run", run + (i & ~15UL),
-				  min_t(size_t, 32, size - (i & ~15UL)));
-		ksplice_debug_hex("pre", pre + (i & ~15UL),
-				  min_t(size_t, 32, size - (i & ~15UL)));
-		scnprintf(match_note, sizeof(match_note),
-			  "differs at offset 0x%zx (running %02x, expected %02x)",
-			  i, run[i], pre[i]);
+	if (!mask_specials(&m) || !mask_relocs(&m))
 		goto out;
-	}
-
-	for_each_table(r, old->relocs, old->relocs_end) {
-		const struct ksplice_symbol *sym = (void *)(unsigned long)r->symbol;
-		size_t off = r->blank_addr - s->address;
-		unsigned long S;
-		int err;
-
-		if (!RELOC_IN(r, s) || mask[off] == MASK_SPECIAL ||
-		    mask[off + r->size - 1] == MASK_SPECIAL)
-			continue;	/* e.g. call __fentry__, jmp thunk */
-		if (!sym || !reloc_target(r, run + off, code + off, &S)) {
-			ksplice_debug("%s: unusable reloc at offset 0x%zx\n",
-				      name, off);
-			scnprintf(match_note, sizeof(match_note),
-				  "unusable relocation at offset 0x%zx", off);
-			goto out;
-		}
-		if (off && mask[off - 1] == MASK_CALL)
-			S = call_dest(S);
-		if (sym->flags & KSPLICE_SYM_STRING) {
-			if (string_ok(ksplice_sym_name(sym), S))
-				continue;
-			ksplice_debug("%s @%lx: string at offset 0x%zx differs (%lx)\n",
-				      name, code, off, S);
-			scnprintf(match_note, sizeof(match_note),
-				  "the string referred to at offset 0x%zx differs",
-				  off);
-			goto out;
-		}
-		err = label_bind(ksplice_sym_label(sym), S, tent);
-		if (err < 0) {
-			ret = err;
-			goto out;
-		}
-		if (err) {
-			ksplice_debug("%s @%lx: reloc at offset 0x%zx disagrees\n",
-				      name, code, off);
-			scnprintf(match_note, sizeof(match_note),
-				  "the symbol %s referred to at offset 0x%zx is elsewhere",
-				  ksplice_sym_name(sym), off);
-			goto out;
-		}
-	}
-	ret = 1;
+	mask_same_callees(&m);
+	if (bytes_match(&m))
+		ret = bind_relocs(&m, tent);
 out:
-	kvfree(run);
-	kvfree(mask);
+	kvfree(m.run);
+	kvfree(m.mask);
 	return ret;
 }
 
@@ -520,13 +573,118 @@ static int try_candidates(struct ksplice_change *c,
 	return found;
 }
 
+/* Each comparable section's candidates, by name, in the target. */
+static int find_all_candidates(struct ksplice_change *c,
+			       struct ksplice_cands *cands, u8 *state, int n)
+{
+	const struct ksplice_section *s;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		s = c->old->sections + i;
+		if (!sect_comparable(s) || !s->size)
+			state[i] = SECT_DONE;
+		else if (ksplice_find_candidates(ksplice_sym_name((void *)(unsigned long)s->symbol),
+						 c->target, &cands[i]) < 0)
+			return KSPLICE_OUT_OF_MEMORY;
+	}
+	return KSPLICE_OK;
+}
+
+/*
+ * Try section @s: its bound label, else its candidates.  Sets *@done when
+ * exactly one address matched (recorded in @c); leaves it for a later
+ * round when several or none could be told apart yet.
+ */
+static int match_section(struct ksplice_change *c,
+			 const struct ksplice_section *s,
+			 const struct ksplice_cands *cands, bool *done)
+{
+	const struct ksplice_symbol *sym = (void *)(unsigned long)s->symbol;
+	struct ksplice_label *l = ksplice_label_find(ksplice_sym_label(sym), NULL);
+	unsigned long run = 0, code = 0;
+	int tried = l ? 1 : cands->nr, found, ret;
+	LIST_HEAD(keep);
+
+	*done = false;
+	found = l ? try_candidates(c, s, &l->addr, 1, &keep, &run, &code) :
+		try_candidates(c, s, cands->addr, cands->nr, &keep, &run, &code);
+	if (found < 0) {
+		labels_discard(&keep);
+		return KSPLICE_OUT_OF_MEMORY;
+	}
+	if (found == 0 && tried) {
+		labels_discard(&keep);
+		ksplice_debug("%s (%s): no candidate of %d matches\n",
+			      ksplice_sym_name(sym), ksplice_sym_label(sym), tried);
+		ret = KSPLICE_NO_MATCH;
+		ksplice_abort_detail(ret, "section %s of %s: %s%s",
+				     ksplice_sym_label(sym), c->target,
+				     tried > 1 ? "no candidate matches; the last " :
+				     "the running code ",
+				     match_note[0] ? match_note : "does not match");
+		return ret;
+	}
+	if (found != 1) {
+		labels_discard(&keep);
+		return KSPLICE_OK;	/* ambiguous or unknown: later */
+	}
+	if (label_bind(ksplice_sym_label(sym), run, &keep)) {
+		labels_discard(&keep);
+		ret = KSPLICE_NO_MATCH;
+		ksplice_abort_detail(ret, "section %s of %s: other matched code refers to it at another address",
+				     ksplice_sym_label(sym), c->target);
+		return ret;
+	}
+	labels_commit(&keep);
+	c->matches[c->nr_matches].sect = s;
+	c->matches[c->nr_matches].run = run;
+	c->matches[c->nr_matches].code = code;
+	c->nr_matches++;
+	*done = true;
+	ksplice_debug("%s (%s): matched at %lx (%zu bytes)\n",
+		      ksplice_sym_name(sym), ksplice_sym_label(sym), run,
+		      (size_t)s->size);
+	return KSPLICE_OK;
+}
+
+/* Sections no round decided: replaced code must be found, helpers may not. */
+static int report_unmatched(struct ksplice_change *c,
+			    const struct ksplice_cands *cands, const u8 *state,
+			    int n)
+{
+	const struct ksplice_section *s;
+	int i, ret = KSPLICE_OK;
+
+	for (i = 0; i < n; i++) {
+		const struct ksplice_symbol *sym;
+
+		if (state[i] == SECT_DONE)
+			continue;
+		s = c->old->sections + i;
+		sym = (void *)(unsigned long)s->symbol;
+		ksplice_debug("%s (%s): %s\n", ksplice_sym_name(sym),
+			      ksplice_sym_label(sym),
+			      cands[i].nr ? "ambiguous: several candidates match"
+					  : "no such symbol in the target");
+		if (s->flags & KSPLICE_SECT_MATCH || cands[i].nr) {
+			ret = KSPLICE_NO_MATCH;
+			ksplice_abort_detail(ret, "section %s of %s: %s",
+					     ksplice_sym_label(sym), c->target,
+					     cands[i].nr ? "several candidates match" :
+					     "no such symbol in the target");
+		}
+	}
+	return ret;
+}
+
 int ksplice_match_change(struct ksplice_change *c)
 {
-	const struct ksplice_section *first = c->old->sections, *s;
+	const struct ksplice_section *first = c->old->sections;
 	int n = c->old->sections_end - first, i, ret = KSPLICE_OK;
 	struct ksplice_cands *cands;
+	bool progress, done;
 	u8 *state;
-	bool progress;
 
 	if (!first || n <= 0)
 		return KSPLICE_OK;
@@ -540,17 +698,9 @@ int ksplice_match_change(struct ksplice_change *c)
 		ret = KSPLICE_OUT_OF_MEMORY;
 		goto out;
 	}
-
-	for (i = 0; i < n; i++) {
-		s = first + i;
-		if (!sect_comparable(s) || !s->size)
-			state[i] = SECT_DONE;
-		else if (ksplice_find_candidates(ksplice_sym_name((void *)(unsigned long)s->symbol),
-						 c->target, &cands[i]) < 0) {
-			ret = KSPLICE_OUT_OF_MEMORY;
-			goto out;
-		}
-	}
+	ret = find_all_candidates(c, cands, state, n);
+	if (ret != KSPLICE_OK)
+		goto out;
 
 	/*
 	 * Sections matched so far bind labels, which pin down the candidates
@@ -560,90 +710,18 @@ int ksplice_match_change(struct ksplice_change *c)
 	do {
 		progress = false;
 		for (i = 0; i < n; i++) {
-			const struct ksplice_symbol *sym;
-			struct ksplice_label *l;
-			unsigned long run = 0, code = 0;
-			LIST_HEAD(keep);
-			int found;
-
 			if (state[i] == SECT_DONE)
 				continue;
-			s = first + i;
-			sym = (void *)(unsigned long)s->symbol;
-			l = ksplice_label_find(ksplice_sym_label(sym), NULL);
-			if (l)
-				found = try_candidates(c, s, &l->addr, 1, &keep,
-						       &run, &code);
-			else
-				found = try_candidates(c, s, cands[i].addr,
-						       cands[i].nr, &keep,
-						       &run, &code);
-			if (found < 0) {
-				labels_discard(&keep);
-				ret = KSPLICE_OUT_OF_MEMORY;
+			ret = match_section(c, first + i, &cands[i], &done);
+			if (ret != KSPLICE_OK)
 				goto out;
+			if (done) {
+				state[i] = SECT_DONE;
+				progress = true;
 			}
-			if (found == 0 && (l || cands[i].nr)) {
-				ksplice_debug("%s (%s): no candidate of %d matches\n",
-					      ksplice_sym_name(sym),
-					      ksplice_sym_label(sym),
-					      l ? 1 : cands[i].nr);
-				ret = KSPLICE_NO_MATCH;
-				ksplice_abort_detail(ret, "section %s of %s: %s%s",
-						     ksplice_sym_label(sym),
-						     c->target,
-						     (l ? 1 : cands[i].nr) > 1 ?
-						     "no candidate matches; the last " : "the running code ",
-						     match_note[0] ? match_note :
-						     "does not match");
-				goto out;
-			}
-			if (found != 1) {
-				labels_discard(&keep);
-				continue;	/* ambiguous or unknown: later */
-			}
-			if (label_bind(ksplice_sym_label(sym), run, &keep)) {
-				labels_discard(&keep);
-				ret = KSPLICE_NO_MATCH;
-				ksplice_abort_detail(ret, "section %s of %s: other matched code refers to it at another address",
-						     ksplice_sym_label(sym),
-						     c->target);
-				goto out;
-			}
-			labels_commit(&keep);
-			c->matches[c->nr_matches].sect = s;
-			c->matches[c->nr_matches].run = run;
-			c->matches[c->nr_matches].code = code;
-			c->nr_matches++;
-			state[i] = SECT_DONE;
-			progress = true;
-			ksplice_debug("%s (%s): matched at %lx (%zu bytes)\n",
-				      ksplice_sym_name(sym),
-				      ksplice_sym_label(sym), run,
-				      (size_t)s->size);
 		}
 	} while (progress);
-
-	for (i = 0; i < n; i++) {
-		const struct ksplice_symbol *sym;
-
-		if (state[i] == SECT_DONE)
-			continue;
-		s = first + i;
-		sym = (void *)(unsigned long)s->symbol;
-		ksplice_debug("%s (%s): %s\n", ksplice_sym_name(sym),
-			      ksplice_sym_label(sym),
-			      cands[i].nr ? "ambiguous: several candidates match"
-					  : "no such symbol in the target");
-		/* Code that is replaced must be found; helpers may stay unseen. */
-		if (s->flags & KSPLICE_SECT_MATCH || cands[i].nr) {
-			ret = KSPLICE_NO_MATCH;
-			ksplice_abort_detail(ret, "section %s of %s: %s",
-					     ksplice_sym_label(sym), c->target,
-					     cands[i].nr ? "several candidates match" :
-					     "no such symbol in the target");
-		}
-	}
+	ret = report_unmatched(c, cands, state, n);
 out:
 	if (cands)
 		for (i = 0; i < n; i++)

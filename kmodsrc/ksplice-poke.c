@@ -120,8 +120,12 @@ static void poke_step(struct ksplice_poke *pk, int step)
 		cpu_relax();
 }
 
-/* Write every site with @bytes(j) in three steps (see the top). */
-void ksplice_poke_write(struct ksplice_poke *pk, bool reverse)
+/*
+ * Write the first @len bytes of every site with @reverse ? saved : jmp in
+ * three steps (see the top), calling @sync after each.
+ */
+static void poke_sites(struct ksplice_poke *pk, size_t len, bool reverse,
+		       void (*sync)(struct ksplice_poke *pk, int step))
 {
 	static const u8 int3 = INT3_INSN_OPCODE;
 	const struct ksplice_jump *j;
@@ -129,16 +133,38 @@ void ksplice_poke_write(struct ksplice_poke *pk, bool reverse)
 
 	for (i = 0, j = pk->jumps; i < pk->nr_jumps; i++, j++)
 		ksplice_text_poke((void *)j->site, &int3, INT3_INSN_SIZE);
-	poke_step(pk, 1);
+	sync(pk, 1);
 	for (i = 0, j = pk->jumps; i < pk->nr_jumps; i++, j++)
 		ksplice_text_poke((void *)(j->site + INT3_INSN_SIZE),
 				  (reverse ? j->saved : j->jmp) + INT3_INSN_SIZE,
-				  KSPLICE_JMP_LEN - INT3_INSN_SIZE);
-	poke_step(pk, 2);
+				  len - INT3_INSN_SIZE);
+	sync(pk, 2);
 	for (i = 0, j = pk->jumps; i < pk->nr_jumps; i++, j++)
 		ksplice_text_poke((void *)j->site, reverse ? j->saved : j->jmp,
 				  INT3_INSN_SIZE);
-	poke_step(pk, 3);
+	sync(pk, 3);
+}
+
+/* The jumps, inside stop_machine: the other CPUs follow the steps. */
+void ksplice_poke_write(struct ksplice_poke *pk, bool reverse)
+{
+	poke_sites(pk, KSPLICE_JMP_LEN, reverse, poke_step);
+}
+
+/* Outside stop_machine, other CPUs run on: an IPI serializes each of them. */
+static void sync_every_cpu(struct ksplice_poke *pk, int step)
+{
+	ksplice_text_poke_sync();
+}
+
+/*
+ * Sites of @len bytes that other CPUs may be running, written from
+ * process context with text_mutex held; an int3 hit meanwhile goes to the
+ * site's @repl.  Bracketed by ksplice_poke_begin() and ksplice_poke_end().
+ */
+void ksplice_poke_write_live(struct ksplice_poke *pk, size_t len)
+{
+	poke_sites(pk, len, false, sync_every_cpu);
 }
 
 /* The writer, on every way out: let the others go. */

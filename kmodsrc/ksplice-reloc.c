@@ -193,13 +193,17 @@ int ksplice_write_reloc_table(struct module *mod, const char *target,
 	const struct ksplice_reloc *r;
 	bool early = !c;
 	int ret = KSPLICE_OK, i, n = 0;
+	struct ksplice_seals seals = { .max = end - start };
 	u64 *vals;
 
 	if (!start || start >= end)
 		return KSPLICE_OK;
 	vals = kvcalloc(end - start, sizeof(*vals), GFP_KERNEL);
-	if (!vals)
-		return KSPLICE_OUT_OF_MEMORY;
+	seals.addr = kvcalloc(end - start, sizeof(*seals.addr), GFP_KERNEL);
+	if (!vals || !seals.addr) {
+		ret = KSPLICE_OUT_OF_MEMORY;
+		goto out;
+	}
 
 	/*
 	 * Resolve everything first: kallsyms walks take module_mutex, which
@@ -232,6 +236,8 @@ int ksplice_write_reloc_table(struct module *mod, const char *target,
 			ret = KSPLICE_UNEXPECTED;
 			goto out;
 		}
+		if (!early)
+			ksplice_seals_note(&seals, r, S);
 		n++;
 	}
 
@@ -240,8 +246,10 @@ int ksplice_write_reloc_table(struct module *mod, const char *target,
 		if (ksplice_reloc_is_early(mod, r) == early)
 			ksplice_text_poke((void *)(unsigned long)r->blank_addr,
 					  &vals[i], r->size);
+	ret = ksplice_seals_open(&seals);
 	mutex_unlock(ksplice_text_mutex);
 out:
+	kvfree(seals.addr);
 	kvfree(vals);
 	return ret;
 }

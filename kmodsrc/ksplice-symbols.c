@@ -31,6 +31,7 @@ static struct module *(*module_address)(unsigned long addr);
 void *(*ksplice_text_poke)(void *addr, const void *opcode, size_t len);
 void (*ksplice_text_poke_sync)(void);
 struct mutex *ksplice_text_mutex;
+int (*ksplice_kernel_text_address)(unsigned long addr);
 struct task_struct *(*ksplice_idle_task)(int cpu);
 
 static int find_lookup_name(void)
@@ -57,6 +58,7 @@ int ksplice_symbols_init(void)
 		{ "text_poke", (void **)&ksplice_text_poke },
 		{ "text_poke_sync", (void **)&ksplice_text_poke_sync },
 		{ "text_mutex", (void **)&ksplice_text_mutex },
+		{ "kernel_text_address", (void **)&ksplice_kernel_text_address },
 		{ "idle_task", (void **)&ksplice_idle_task },
 	};
 	int i, ret;

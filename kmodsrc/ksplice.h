@@ -142,6 +142,7 @@ struct module *ksplice_get_target(const char *target);
 extern void *(*ksplice_text_poke)(void *addr, const void *opcode, size_t len);
 extern void (*ksplice_text_poke_sync)(void);
 extern struct mutex *ksplice_text_mutex;
+extern int (*ksplice_kernel_text_address)(unsigned long addr);
 /* idle_task(): the idle thread of a CPU, on no thread list. */
 extern struct task_struct *(*ksplice_idle_task)(int cpu);
 bool ksplice_same_modname(const char *a, const char *b);
@@ -180,6 +181,15 @@ int ksplice_write_reloc_table(struct module *mod, const char *target,
 			      const struct ksplice_reloc *start,
 			      const struct ksplice_reloc *end,
 			      struct ksplice_change *c);
+
+/* ksplice-ibt.c: sealed ENDBRs new code takes the address of */
+struct ksplice_seals {
+	unsigned long *addr;
+	int nr, max;
+};
+void ksplice_seals_note(struct ksplice_seals *s, const struct ksplice_reloc *r,
+			unsigned long S);
+int ksplice_seals_open(const struct ksplice_seals *s);
 
 /* ksplice-check.c */
 int ksplice_check_part(const struct ksplice_mod_change_part *part);
@@ -231,6 +241,7 @@ void ksplice_poke_end(struct ksplice_poke *pk);
 bool ksplice_poke_lead(struct ksplice_poke *pk);
 void ksplice_poke_follow(struct ksplice_poke *pk);
 void ksplice_poke_write(struct ksplice_poke *pk, bool reverse);
+void ksplice_poke_write_live(struct ksplice_poke *pk, size_t len);
 void ksplice_poke_release(struct ksplice_poke *pk);
 
 /* ksplice-worker.c */
