@@ -573,22 +573,27 @@ static int try_candidates(struct ksplice_change *c,
 	return found;
 }
 
-/* Each comparable section's candidates, by name, in the target. */
+/* Each comparable section's candidates, by name, in the target: one walk. */
 static int find_all_candidates(struct ksplice_change *c,
 			       struct ksplice_cands *cands, u8 *state, int n)
 {
 	const struct ksplice_section *s;
-	int i;
+	const char **names;
+	int i, ret;
 
+	names = kvcalloc(n, sizeof(*names), GFP_KERNEL);
+	if (!names)
+		return KSPLICE_OUT_OF_MEMORY;
 	for (i = 0; i < n; i++) {
 		s = c->old->sections + i;
 		if (!sect_comparable(s) || !s->size)
 			state[i] = SECT_DONE;
-		else if (ksplice_find_candidates(ksplice_sym_name((void *)(unsigned long)s->symbol),
-						 c->target, &cands[i]) < 0)
-			return KSPLICE_OUT_OF_MEMORY;
+		else
+			names[i] = ksplice_sym_name((void *)(unsigned long)s->symbol);
 	}
-	return KSPLICE_OK;
+	ret = ksplice_find_candidates_all(names, n, c->target, cands);
+	kvfree(names);
+	return ret < 0 ? KSPLICE_OUT_OF_MEMORY : KSPLICE_OK;
 }
 
 /*

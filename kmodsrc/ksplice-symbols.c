@@ -5,11 +5,14 @@
  * a kprobe registered on it (the kprobe core resolves names internally), and
  * everything else the engine needs that is not exported comes from there.
  */
+#include <linux/hash.h>
 #include <linux/kallsyms.h>
 #include <linux/kprobes.h>
+#include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/stringhash.h>
 #include "ksplice.h"
 #include "ksplice-compat.h"
 
@@ -27,6 +30,9 @@ static int (*mod_on_each_symbol)(int (*fn)(void *, const char *,
 					   struct module *, unsigned long),
 				 void *data);
 #endif
+/* vmlinux's symbols of one name, by its sorted name index (optional) */
+static int (*on_each_match_symbol)(int (*fn)(void *, unsigned long),
+				   const char *name, void *data);
 static struct module *(*module_address)(unsigned long addr);
 void *(*ksplice_text_poke)(void *addr, const void *opcode, size_t len);
 void (*ksplice_text_poke_sync)(void);
@@ -76,6 +82,8 @@ int ksplice_symbols_init(void)
 			return -ENOENT;
 		}
 	}
+	/* Without it (an older kernel), a walk over every symbol serves. */
+	on_each_match_symbol = (void *)lookup_name("kallsyms_on_each_match_symbol");
 	return 0;
 }
 
@@ -169,18 +177,86 @@ static int walk_symbols(struct sym_walk *w)
 }
 #endif
 
-struct cand_walk {
+/* One name of a batch lookup, in the batch's hash table. */
+struct name_node {
+	struct hlist_node node;
 	const char *name;
 	struct ksplice_cands *cands;
 };
 
-static int cand_cb(void *data, const char *name, unsigned long addr)
-{
-	struct cand_walk *w = data;
+struct batch_walk {
+	struct hlist_head *heads;
+	unsigned int bits;
+};
 
-	if (strcmp(name, w->name))
-		return 0;
-	return cands_add(w->cands, addr);
+static u32 name_hash(const char *name, unsigned int bits)
+{
+	return hash_32(full_name_hash(NULL, name, strlen(name)), bits);
+}
+
+static int batch_cb(void *data, const char *name, unsigned long addr)
+{
+	struct batch_walk *b = data;
+	struct name_node *nn;
+	int ret;
+
+	hlist_for_each_entry(nn, &b->heads[name_hash(name, b->bits)], node) {
+		if (strcmp(nn->name, name))
+			continue;
+		ret = cands_add(nn->cands, addr);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int match_cb(void *data, unsigned long addr)
+{
+	return cands_add(data, addr);
+}
+
+/*
+ * ksplice_find_candidates() for the @n names of @names at once (a NULL
+ * name is skipped), into @cands[i]: in vmlinux a lookup in the sorted name
+ * index per name where the kernel has one, else one walk over the target's
+ * symbols, however many names.
+ */
+int ksplice_find_candidates_all(const char *const *names, int n,
+				const char *target, struct ksplice_cands *cands)
+{
+	unsigned int bits = ilog2(roundup_pow_of_two(2 * max(n, 1)));
+	struct batch_walk b = { .bits = bits };
+	struct sym_walk w = { .fn = batch_cb, .data = &b };
+	struct name_node *nodes;
+	int i, ret = -ENOMEM;
+
+	if (on_each_match_symbol && !strcmp(target, "vmlinux")) {
+		for (i = 0, ret = 0; i < n && !ret; i++)
+			if (names[i])
+				ret = on_each_match_symbol(match_cb, names[i],
+							   &cands[i]);
+		return ret;
+	}
+
+	b.heads = kvcalloc(1U << bits, sizeof(*b.heads), GFP_KERNEL);
+	nodes = kvcalloc(max(n, 1), sizeof(*nodes), GFP_KERNEL);
+	if (!b.heads || !nodes)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (!names[i])
+			continue;
+		nodes[i].name = names[i];
+		nodes[i].cands = &cands[i];
+		hlist_add_head(&nodes[i].node,
+			       &b.heads[name_hash(names[i], bits)]);
+	}
+	if (strcmp(target, "vmlinux"))
+		w.modname = target;
+	ret = walk_symbols(&w);
+out:
+	kvfree(nodes);
+	kvfree(b.heads);
+	return ret;
 }
 
 /*
@@ -191,12 +267,7 @@ static int cand_cb(void *data, const char *name, unsigned long addr)
 int ksplice_find_candidates(const char *name, const char *target,
 			    struct ksplice_cands *cands)
 {
-	struct cand_walk c = { .name = name, .cands = cands };
-	struct sym_walk w = { .fn = cand_cb, .data = &c };
-
-	if (strcmp(target, "vmlinux"))
-		w.modname = target;
-	return walk_symbols(&w);
+	return ksplice_find_candidates_all(&name, 1, target, cands);
 }
 
 /*

@@ -134,6 +134,8 @@ int ksplice_symbols_init(void);
 unsigned long ksplice_lookup_name(const char *name);
 int ksplice_find_candidates(const char *name, const char *target,
 			    struct ksplice_cands *cands);
+int ksplice_find_candidates_all(const char *const *names, int n,
+				const char *target, struct ksplice_cands *cands);
 void ksplice_cands_free(struct ksplice_cands *cands);
 struct module *ksplice_module_address(unsigned long addr, char *name, size_t len);
 struct module *ksplice_get_module(unsigned long addr, char *name, size_t len);
