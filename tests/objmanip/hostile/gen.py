@@ -21,12 +21,10 @@ from elf64 import Elf, SHT_NULL, SHT_NOBITS, STT_SECTION
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CC = os.environ.get('CC', 'gcc-12')
-CFLAGS = """-O2 -mcmodel=kernel -fno-PIE -mno-red-zone -pg -mrecord-mcount
- -mfentry -mindirect-branch=thunk-extern -mindirect-branch-register
- -mfunction-return=thunk-extern -mharden-sls=all -fno-jump-tables
- -ffunction-sections -fdata-sections -nostdinc -fno-asynchronous-unwind-tables
- -fno-stack-protector -fno-common -fcf-protection=none -mno-sse -mno-mmx
- -Wno-unused-function""".split()
+# The kernel profile's code-generation flags and section layouts (run
+# exports them from scripts/profile.sh).
+CFLAGS = os.environ['UNIT_CFLAGS'].split() + ['-Wno-unused-function']
+PROFILE_UNIT = os.path.join(os.environ['KSPLICE_PROFILE'], 'unit')
 
 SHN_ABS, SHN_XINDEX = 0xfff1, 0xffff
 INT64_MAX = (1 << 63) - 1
@@ -152,7 +150,8 @@ def build_valid(objmanip, out):
     for side, src in (('pre', pre), ('post', post)):
         with open(os.path.join(out, 'x.c'), 'w') as f:
             f.write(src)
-        run([CC] + CFLAGS + ['-I', inc, '-c', 'x.c', '-o', side + '.o'], out)
+        run([CC] + CFLAGS + ['-I', inc, '-I', PROFILE_UNIT, '-c', 'x.c',
+             '-o', side + '.o'], out)
     os.unlink(os.path.join(out, 'x.c'))
     run([objmanip, 'post.o', 'post.o.new', 'keep-new-code', 'pre.o',
          'hostile'], out)
