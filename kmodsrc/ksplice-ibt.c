@@ -20,9 +20,6 @@
 #include "ksplice.h"
 
 #ifdef CONFIG_X86_KERNEL_IBT
-static const u8 endbr64[KSPLICE_ENDBR_LEN] = { 0xf3, 0x0f, 0x1e, 0xfa };
-static const u8 sealed[KSPLICE_ENDBR_LEN] = { 0x66, 0x0f, 0x1f, 0x00 };
-
 /* A rel32 after a call, jmp or jcc opcode branches; any other field is an address. */
 static bool takes_address(const struct ksplice_reloc *r)
 {
@@ -46,7 +43,7 @@ static bool sealed_entry(unsigned long addr)
 
 	if (!ksplice_kernel_text_address(addr) ||
 	    copy_from_kernel_nofault(now, (void *)addr, sizeof(now)) ||
-	    memcmp(now, sealed, sizeof(now)))
+	    memcmp(now, ksplice_endbr_sealed, sizeof(now)))
 		return false;
 	sprint_symbol(buf, addr);
 	return strstr(buf, "+0x0/") != NULL;
@@ -84,12 +81,12 @@ int ksplice_seals_open(const struct ksplice_seals *s)
 
 		/* as noted, unless written meanwhile (text_mutex was free) */
 		if (copy_from_kernel_nofault(now, (void *)s->addr[i], sizeof(now)) ||
-		    memcmp(now, sealed, sizeof(now)))
+		    memcmp(now, ksplice_endbr_sealed, sizeof(now)))
 			continue;
 		j[n].site = s->addr[i];
 		j[n].repl = s->addr[i] + KSPLICE_ENDBR_LEN;	/* a NOP either way */
-		memcpy(j[n].saved, sealed, KSPLICE_ENDBR_LEN);
-		memcpy(j[n].jmp, endbr64, KSPLICE_ENDBR_LEN);
+		memcpy(j[n].saved, ksplice_endbr_sealed, KSPLICE_ENDBR_LEN);
+		memcpy(j[n].jmp, ksplice_endbr64, KSPLICE_ENDBR_LEN);
 		n++;
 	}
 	ret = n ? ksplice_poke_begin(&pk, j, n) : 0;

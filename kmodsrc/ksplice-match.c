@@ -19,9 +19,8 @@
 #include "ksplice.h"
 
 static const u8 nop5[KSPLICE_FENTRY_LEN] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
-static const u8 endbr64[KSPLICE_ENDBR_LEN] = { 0xf3, 0x0f, 0x1e, 0xfa };
-/* what the kernel writes over an unused endbr64 with IBT on (osp nopl) */
-static const u8 endbr_sealed[KSPLICE_ENDBR_LEN] = { 0x66, 0x0f, 0x1f, 0x00 };
+const u8 ksplice_endbr64[KSPLICE_ENDBR_LEN] = { 0xf3, 0x0f, 0x1e, 0xfa };
+const u8 ksplice_endbr_sealed[KSPLICE_ENDBR_LEN] = { 0x66, 0x0f, 0x1f, 0x00 };
 
 const char *ksplice_sym_name(const struct ksplice_symbol *sym)
 {
@@ -172,8 +171,8 @@ static bool special_ok(const struct ksplice_special *sp, const u8 *run)
 	case KSPLICE_SPECIAL_ENDBR:
 		if (sp->len != KSPLICE_ENDBR_LEN)
 			return false;
-		return !memcmp(run, endbr64, KSPLICE_ENDBR_LEN) ||
-			!memcmp(run, endbr_sealed, KSPLICE_ENDBR_LEN);
+		return !memcmp(run, ksplice_endbr64, KSPLICE_ENDBR_LEN) ||
+			!memcmp(run, ksplice_endbr_sealed, KSPLICE_ENDBR_LEN);
 	case KSPLICE_SPECIAL_CALL:
 		return sp->len == KSPLICE_JMP_LEN && run[0] == 0xe8;
 	case KSPLICE_SPECIAL_RETURN:

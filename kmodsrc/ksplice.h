@@ -15,6 +15,10 @@
 #define KSPLICE_FENTRY_LEN	5	/* call __fentry__ / nopl 0x0(%rax,%rax,1) */
 #define KSPLICE_ENDBR_LEN	4	/* endbr64 */
 
+/* endbr64, and what the kernel writes over an unused one with IBT on (osp nopl) */
+extern const u8 ksplice_endbr64[KSPLICE_ENDBR_LEN];
+extern const u8 ksplice_endbr_sealed[KSPLICE_ENDBR_LEN];
+
 enum ksplice_stage {
 	STAGE_PREPARING,
 	STAGE_APPLIED,

@@ -57,43 +57,34 @@ tpre=$OUT/target/ksplice_fixture_target.o
 # Fixture objects, compiled with the kernel's flags through a dummy module.
 obj=$OUT/objs
 rm -rf "$obj" && mkdir -p "$obj"
-cp "$here"/fixtures/*.c "$here"/fixtures/*.S "$top"/kmodsrc/ksplice-patch.h \
+cp "$here"/fixtures/*.[chS] "$top"/kmodsrc/ksplice-patch.h \
 	"$top"/kmodsrc/ksplice-meta.h "$obj/"
 # The layout of special sections is the profile's.
 mkold() { python3 "$here/mkold.py" --profile="$PROFILE_DIR/sections" "$@"; }
-mkold "$OUT/cmdline_pre.o" cmdline_proc_show > "$obj/cmdline_old.S"
+mkold "$OUT/cmdline_pre.o" cmdline_proc_show > "$obj/cmdline_old.c"
 # 0x19: an instruction byte on 6.1 and 6.12 alike (mkold refuses one that
 # matching would not compare); guest-tests.sh expects the mismatch there.
 mkold "$OUT/cmdline_pre.o" cmdline_proc_show \
-	--corrupt=cmdline_proc_show:0x19 > "$obj/cmdline_bad_old.S"
+	--corrupt=cmdline_proc_show:0x19 > "$obj/cmdline_bad_old.c"
 mkold "$tpre" fixture_show fixture_wait \
-	fixture_nap fixture_nap.cold > "$obj/fixture_old.S"
+	fixture_nap fixture_nap.cold > "$obj/fixture_old.c"
 # A (fake) 2-byte jump label site right where the jump would go.
 mkold "$OUT/cmdline_pre.o" cmdline_proc_show \
-	--special=cmdline_proc_show:jump:2:2 > "$obj/cmdline_special_old.S"
-# New code referring to a symbol the kernel does not have.
-sed 's/n_saved: .asciz "saved_command_line"/n_saved: .asciz "ksplice_no_such_symbol"/' \
-	"$obj/cmdline_new_meta.S" > "$obj/cmdline_missing_meta.S"
-mkold "$OUT/idle_pre.o" cpu_startup_entry > "$obj/idle_old.S"
-mkold "$tpre" fixture_show > "$obj/fixture_show_old.S"
-mkold "$tpre" ksplice_fixture_direct > "$obj/direct_old.S"
+	--special=cmdline_proc_show:jump:2:2 > "$obj/cmdline_special_old.c"
+mkold "$OUT/idle_pre.o" cpu_startup_entry > "$obj/idle_old.c"
+mkold "$tpre" fixture_show > "$obj/fixture_show_old.c"
+mkold "$tpre" ksplice_fixture_direct > "$obj/direct_old.c"
 # Corrupt metadata, which the engine must refuse (unexpected) without
 # following it: a window whose 32-bit offset + length wraps around, a
-# relocation field of 0 bytes, a section larger than the module; in new
-# code, a field outside the module and a replacement outside its code.
+# relocation field of 0 bytes, a section larger than the module (in new
+# code, cmdline_field_meta.c and cmdline_repl_meta.c: a field outside the
+# module and a replacement outside its code).
 mkold "$OUT/cmdline_pre.o" cmdline_proc_show \
-	--special=cmdline_proc_show:0xfffffffe:4:2 > "$obj/cmdline_wrap_old.S"
+	--special=cmdline_proc_show:0xfffffffe:4:2 > "$obj/cmdline_wrap_old.c"
 mkold "$OUT/cmdline_pre.o" cmdline_proc_show \
-	--reloc-size=cmdline_proc_show:saved_command_line:0 > "$obj/cmdline_size0_old.S"
+	--reloc-size=cmdline_proc_show:saved_command_line:0 > "$obj/cmdline_size0_old.c"
 mkold "$OUT/cmdline_pre.o" cmdline_proc_show \
-	--section-size=cmdline_proc_show:0x10000000000 > "$obj/cmdline_huge_old.S"
-sed 's/^\t\.quad ksplice_fix_cmdline_field,/\t.quad 0x1000,/' \
-	"$obj/cmdline_new_meta.S" > "$obj/cmdline_field_meta.S"
-sed 's/^\t\.quad s_show, ksplice_fix_cmdline_proc_show$/\t.quad s_show, ksplice_fix_hooks_run/' \
-	"$obj/cmdline_new_meta.S" > "$obj/cmdline_repl_meta.S"
-for f in cmdline_field_meta.S cmdline_repl_meta.S; do
-	! cmp -s "$obj/cmdline_new_meta.S" "$obj/$f" || { echo "$f: sed changed nothing" >&2; exit 1; }
-done
+	--section-size=cmdline_proc_show:0x10000000000 > "$obj/cmdline_huge_old.c"
 olds="cmdline_old cmdline_bad_old fixture_old cmdline_special_old idle_old \
 	cmdline_wrap_old cmdline_size0_old cmdline_huge_old fixture_show_old \
 	direct_old"

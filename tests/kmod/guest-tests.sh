@@ -7,14 +7,7 @@ F=${KSPLICE_FIXTURES:?tests/kmod/guest-tests.sh: KSPLICE_FIXTURES not set (run t
 T=/sys/kernel/tracing
 [ -d $T/events ] || mount -t tracefs nodev $T 2>/dev/null
 [ -d /sys/kernel/debug/tracing ] || mount -t debugfs nodev /sys/kernel/debug 2>/dev/null
-n=0 pass=0 fail=0
-
-ok() { n=$((n + 1)); pass=$((pass + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; }
-check() { # check NAME COMMAND...
-	name=$1; shift
-	if "$@" >/dev/null 2>&1; then ok "$name"; else notok "$name"; fi
-}
+. "$(dirname "$0")/../lib/tap.sh"
 contains() { case $1 in *"$2"*) return 0 ;; esac; return 1; }
 lacks() { ! contains "$1" "$2"; }
 sysf() { cat /sys/module/ksplice_$1/ksplice/$2; }
@@ -363,5 +356,4 @@ bad=$(dmesg | grep -E "WARNING|BUG|Oops|Call Trace|general protection")
 check "dmesg free of warnings and oopses" test -z "$bad"
 [ -z "$bad" ] || echo "$bad" | sed 's/^/# /'
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+tap_end
