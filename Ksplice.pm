@@ -676,13 +676,71 @@ sub build_modules {
 			$out{ $n->{"${kind}_file"} } = "$dir/ksplice-${id}_${tag}-$kind.ko";
 		}
 	}
+	my $kept = engine_kept($src, $a{build});
+	copy($kept, "$dir/engine.o_shipped") or fatal("cannot copy $kept: $!") if $kept;
 	my @cmd = ('make', '-C', $a{build}, "M=$dir", "KSPLICE_ID=$id", "-j" . ($a{jobs} || 1), 'modules');
 	my $rc = run(cmd => \@cmd, lines => $a{lines});
 	fatal("Building modules failed (make exited with $rc)", 1, log => 1) if $rc;
 	for my $k (sort keys %out) {
 		fatal("Building modules failed: $out{$k} was not produced") unless -f $out{$k};
 	}
+	engine_keep($src, $a{build}, $dir) unless $kept;
 	return \%out;
+}
+
+# The engine's objects (kmodsrc/Makefile's KSPLICE_ENGINE_OBJS) are the same
+# for every update of one kernel build: once compiled they are kept, linked
+# into one object, under KSPLICE_CACHE_DIR (default ~/.cache/ksplice),
+# named by a digest of the engine's sources and of the kernel build
+# (KSPLICE_CACHE_DIR empty: nothing kept).  The next update links it.
+sub engine_cache_file {
+	my ($src, $build) = @_;
+	my $base = $ENV{KSPLICE_CACHE_DIR} // (($ENV{XDG_CACHE_HOME} // (($ENV{HOME} // return undef) . '/.cache')) . '/ksplice');
+	return undef if $base eq '';
+	my $sha = Digest::SHA->new(256);
+	opendir(my $dh, $src) or return undef;
+	for my $f (sort grep { -f "$src/$_" && !/^\./ } readdir $dh) {
+		$sha->add("$f\0");
+		$sha->addfile("$src/$f");
+	}
+	closedir $dh;
+	my $real = abs_path($build) // return undef;
+	$sha->add("build $real\0");
+	for my $f (qw(.config include/config/kernel.release Module.symvers)) {
+		return undef unless -f "$real/$f";
+		$sha->add("$f\0");
+		$sha->addfile("$real/$f");
+	}
+	return "$base/engine/" . substr($sha->hexdigest, 0, 24) . ".o";
+}
+
+# The kept engine object for this engine and kernel build, or undef.
+sub engine_kept {
+	my $f = engine_cache_file(@_);
+	return defined $f && -f $f && !-l $f ? $f : undef;
+}
+
+# Keep the engine objects of a successful build in DIR (best effort: a
+# cache that cannot be written only costs the next build its compiles).
+sub engine_keep {
+	my ($src, $build, $dir) = @_;
+	my $f = engine_cache_file($src, $build) // return;
+	my @objs;
+	{
+		local $ENV{MAKEFLAGS} = '';
+		open(my $mk, '-|', 'make', '-s', '--no-print-directory', '-C', $dir, 'engine-objs') or return;
+		@objs = map { "$dir/$_" } split ' ', join('', <$mk>);
+		close($mk) or return;
+	}
+	return unless @objs && !grep { !-f } @objs;
+	eval { make_path(dirname($f)) };
+	return unless -d dirname($f);
+	my $tmp = "$f.tmp.$$";
+	if (system('ld', '-r', '-o', $tmp, @objs) == 0) {
+		rename($tmp, $f) or unlink($tmp);
+	} else {
+		unlink($tmp);
+	}
 }
 
 # ---------------------------------------------------------------- module signatures

@@ -597,7 +597,7 @@ int ksplice_apply(void)
 	ksplice_call_hooks(KSPLICE_HOOK_POST_APPLY);
 	ksplice_pin_pending();
 	pr_info("ksplice: update %s applied (%d functions, matching %llu ns, CPUs stopped %llu ns, %llu ns in the callback)\n",
-		KSPLICE_STR(KSPLICE_ID), u->nr_jumps, u->match_ns, u->stop_ns,
+		ksplice_id, u->nr_jumps, u->match_ns, u->stop_ns,
 		u->pause_ns);
 	goto out_free;
 
@@ -645,7 +645,7 @@ int ksplice_reverse(void)
 	put_new_modules();
 	release_targets();
 	pr_info("ksplice: update %s reversed (CPUs stopped %llu ns)\n",
-		KSPLICE_STR(KSPLICE_ID), ksplice_update.stop_ns);
+		ksplice_id, ksplice_update.stop_ns);
 	return KSPLICE_OK;
 fail:
 	ksplice_call_hooks(KSPLICE_HOOK_FAIL_REVERSE);

@@ -57,7 +57,7 @@ static struct ksplice_change *find_change(const char *target, bool create)
 	return c;
 }
 
-int ksplice_register_part(struct ksplice_mod_change_part *part)
+int ksplice_core_register(struct ksplice_mod_change_part *part)
 {
 	struct ksplice_update *u = &ksplice_update;
 	struct ksplice_change *c;
@@ -98,9 +98,8 @@ out:
 	mutex_unlock(&u->lock);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(ksplice_register_part);
 
-void ksplice_unregister_part(struct ksplice_mod_change_part *part)
+void ksplice_core_unregister(struct ksplice_mod_change_part *part)
 {
 	struct ksplice_update *u = &ksplice_update;
 	struct ksplice_change *c;
@@ -123,7 +122,20 @@ void ksplice_unregister_part(struct ksplice_mod_change_part *part)
 	}
 	mutex_unlock(&u->lock);
 }
-EXPORT_SYMBOL_GPL(ksplice_unregister_part);
+
+/*
+ * If @name is a module of this update (ksplice_<id>_<rest>), its <rest>;
+ * else NULL.
+ */
+const char *ksplice_own_module(const char *name)
+{
+	size_t n = strlen(ksplice_id);
+
+	if (strncmp(name, "ksplice_", 8) || strncmp(name + 8, ksplice_id, n) ||
+	    name[8 + n] != '_')
+		return NULL;
+	return name + 8 + n + 1;
+}
 
 /* ---- sysfs ---- */
 
@@ -343,4 +355,3 @@ static void __exit ksplice_core_exit(void)
 module_init(ksplice_core_init);
 module_exit(ksplice_core_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("ksplice update " KSPLICE_STR(KSPLICE_ID) ": core engine");

@@ -57,11 +57,13 @@ static const struct file_operations debug_fops = {
 
 int ksplice_debug_init(void)
 {
+	char name[sizeof("ksplice_") + MODULE_NAME_LEN];
+
+	snprintf(name, sizeof(name), "ksplice_%s", ksplice_id);
 	debug_buf = vmalloc(KSPLICE_DEBUG_SIZE);
 	if (!debug_buf)
 		return -ENOMEM;
-	debug_file = debugfs_create_file("ksplice_" KSPLICE_STR(KSPLICE_ID),
-					 0400, NULL, NULL, &debug_fops);
+	debug_file = debugfs_create_file(name, 0400, NULL, NULL, &debug_fops);
 	return 0;
 }
 

@@ -17,7 +17,6 @@
 #include <linux/string.h>
 #include "ksplice.h"
 
-#define OUR_PREFIX	"ksplice_" KSPLICE_STR(KSPLICE_ID)
 
 /* Another update's module that the code of a change uses. */
 struct ksplice_dep {
@@ -97,13 +96,13 @@ bool ksplice_held(void)
  */
 static bool other_update(const char *name, char *id, size_t len)
 {
-	size_t ours = strlen(OUR_PREFIX), n = strlen(name);
+	size_t n = strlen(name);
 	const char *p;
 
 	if (strncmp(name, "ksplice_", 8) || n < 12 ||
 	    strcmp(name + n - 4, "_new"))
 		return false;
-	if (!strncmp(name, OUR_PREFIX, ours) && name[ours] == '_')
+	if (ksplice_own_module(name))
 		return false;
 	p = name + 8;
 	n = strcspn(p, "_");

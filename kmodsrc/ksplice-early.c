@@ -13,19 +13,21 @@
 #include <linux/string.h>
 #include "ksplice.h"
 
-#define NEW_PREFIX	"ksplice_" KSPLICE_STR(KSPLICE_ID) "_"
 #define NEW_SUFFIX	"_new"
 
 /* ksplice_<id>_<t>_new -> <t>, or false if @name is not one of ours. */
 static bool our_new_module(const char *name, char *target, size_t len)
 {
-	size_t n = strlen(name), p = strlen(NEW_PREFIX), s = strlen(NEW_SUFFIX);
+	const char *t = ksplice_own_module(name);
+	size_t n, s = strlen(NEW_SUFFIX);
 
-	if (n <= p + s || strncmp(name, NEW_PREFIX, p) ||
-	    strcmp(name + n - s, NEW_SUFFIX) || n - p - s >= len)
+	if (!t)
 		return false;
-	memcpy(target, name + p, n - p - s);
-	target[n - p - s] = '\0';
+	n = strlen(t);
+	if (n <= s || strcmp(t + n - s, NEW_SUFFIX) || n - s >= len)
+		return false;
+	memcpy(target, t, n - s);
+	target[n - s] = '\0';
 	return true;
 }
 
@@ -62,7 +64,7 @@ static int early_notify(struct notifier_block *nb, unsigned long action,
 	if (ret == KSPLICE_OK)
 		return NOTIFY_OK;
 	pr_err("ksplice: %s: cannot resolve its static keys/calls (see debugfs ksplice_%s)\n",
-	       mod->name, KSPLICE_STR(KSPLICE_ID));
+	       mod->name, ksplice_id);
 	ksplice_update.abort = ret;
 	return notifier_from_errno(ret == KSPLICE_OUT_OF_MEMORY ? -ENOMEM :
 				   -ENOENT);

@@ -100,7 +100,7 @@ int ksplice_seals_open(const struct ksplice_seals *s)
 	}
 	for (i = 0; i < n; i++)
 		pr_info("ksplice: update %s takes the address of %pS, whose endbr64 the kernel had sealed: restored (IBT)\n",
-			KSPLICE_STR(KSPLICE_ID), (void *)j[i].site);
+			ksplice_id, (void *)j[i].site);
 	kvfree(j);
 	return KSPLICE_OK;
 }

@@ -169,10 +169,10 @@ static int late_notify(struct notifier_block *nb, unsigned long action,
 		ret = late_apply(c, mod);
 		if (ret == KSPLICE_OK) {
 			pr_info("ksplice: update %s applied to %s as it loaded\n",
-				KSPLICE_STR(KSPLICE_ID), mod->name);
+				ksplice_id, mod->name);
 		} else {
 			pr_err("ksplice: update %s does not match %s (%d): refusing to load it\n",
-			       KSPLICE_STR(KSPLICE_ID), mod->name, ret);
+			       ksplice_id, mod->name, ret);
 			ret = -EINVAL;
 		}
 		break;

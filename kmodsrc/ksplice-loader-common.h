@@ -11,6 +11,9 @@
 #include <linux/module.h>
 #include "ksplice-loader.h"
 
+#ifndef KSPLICE_ID
+#error "KSPLICE_ID must be defined (kbuild: KSPLICE_ID=<id>)"
+#endif
 #ifndef KSPLICE_TARGET
 #error "KSPLICE_TARGET must be defined (\"vmlinux\" or a module name)"
 #endif

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Interface between the loader modules (new_code_loader.c, old_code_loader.c)
- * and the core engine of one update.  Both sides are built with
- * -DKSPLICE_ID=<id>; the register functions carry the id in their name so
- * that the loaders of one update can only bind to their own core, even when
- * several updates are loaded (stacking).
+ * and the core engine of one update.  The loaders and the core's
+ * ksplice-id.c are built with -DKSPLICE_ID=<id>; the register functions carry
+ * the id in their name so that the loaders of one update can only bind to
+ * their own core, even when several updates are loaded (stacking).  The
+ * rest of the core does not depend on the id (it is built once per kernel).
  */
 #ifndef KSPLICE_LOADER_H
 #define KSPLICE_LOADER_H
@@ -13,17 +14,10 @@
 #include <linux/module.h>
 #include "ksplice-meta.h"
 
-#ifndef KSPLICE_ID
-#error "KSPLICE_ID must be defined (kbuild: KSPLICE_ID=<id>)"
-#endif
-
 #define __KSPLICE_PASTE(a, b)	a##b
 #define KSPLICE_PASTE(a, b)	__KSPLICE_PASTE(a, b)
 #define __KSPLICE_STR(x)	#x
 #define KSPLICE_STR(x)		__KSPLICE_STR(x)
-
-#define ksplice_register_part	KSPLICE_PASTE(ksplice_register_, KSPLICE_ID)
-#define ksplice_unregister_part	KSPLICE_PASTE(ksplice_unregister_, KSPLICE_ID)
 
 enum ksplice_part_kind {
 	KSPLICE_PART_NEW = 1,	/* replacement code: relocs, patches, hooks */
@@ -47,7 +41,11 @@ struct ksplice_mod_change_part {
 	struct list_head list;		/* engine private */
 };
 
+#ifdef KSPLICE_ID
+#define ksplice_register_part	KSPLICE_PASTE(ksplice_register_, KSPLICE_ID)
+#define ksplice_unregister_part	KSPLICE_PASTE(ksplice_unregister_, KSPLICE_ID)
 int ksplice_register_part(struct ksplice_mod_change_part *part);
 void ksplice_unregister_part(struct ksplice_mod_change_part *part);
+#endif
 
 #endif /* KSPLICE_LOADER_H */

@@ -69,7 +69,7 @@ int ksplice_start_stage(bool reverse)
 		return 0;
 	}
 	t = kthread_create(worker_fn, NULL, "ksplice_%s",
-			   KSPLICE_STR(KSPLICE_ID));
+			   ksplice_id);
 	if (IS_ERR(t))
 		return PTR_ERR(t);
 	__module_get(THIS_MODULE);	/* put by the worker as it exits */

@@ -201,8 +201,15 @@ int ksplice_seals_open(const struct ksplice_seals *s);
 int ksplice_check_part(const struct ksplice_mod_change_part *part);
 int ksplice_check_relocs(const struct ksplice_mod_change_part *part);
 
-/* ksplice-deps.c */
-#define ksplice_hold	KSPLICE_PASTE(ksplice_hold_, KSPLICE_ID)
+/* ksplice-id.c: the update's id, the one thing built per update */
+extern const char ksplice_id[];
+
+/* ksplice-core.c: what ksplice_{register,unregister}_<id> call */
+int ksplice_core_register(struct ksplice_mod_change_part *part);
+void ksplice_core_unregister(struct ksplice_mod_change_part *part);
+const char *ksplice_own_module(const char *name);
+
+/* ksplice-deps.c (other updates call it as ksplice_hold_<id>) */
 int ksplice_hold(const char *user, const char *sym, bool hold);
 bool ksplice_held(void);
 int ksplice_depend(struct ksplice_change *c, unsigned long addr,
