@@ -23,7 +23,7 @@ top=$(cd "$here/../.." && pwd)
 . "$top/scripts/profile.sh"
 KDIR=${KDIR:-$KHEADERS}
 LAB=${LAB:-$("$top/scripts/lab.sh")/tree}
-OUT=${OUT:-$top/build/kmodfix-$PROFILE}
+OUT=${OUT:-${KSPLICE_BUILD:-$top/build}/kmodfix-$PROFILE}
 # Both cores: the fixtures are a dozen builds of the whole engine.
 MAKE="make -s -j$(nproc) $KBUILD_ARGS -C $KDIR"
 mkdir -p "$OUT"
@@ -32,7 +32,8 @@ mkdir -p "$OUT"
 # shared lab tree (and removed from it again if it was not there).
 pre_object() {
 	[ -s "$2" ] && return
-	(cd "$LAB" && flock "$top/build/.tree.lock" sh -c '
+	# the tree's lock, as ksplice-create takes it
+	(cd "$LAB" && flock "$LAB" sh -c '
 		had=; [ -e "$0" ] && had=1
 		make -s $2 KCFLAGS="-ffunction-sections -fdata-sections" "$0" &&
 		cp "$0" "$1" &&
