@@ -265,28 +265,40 @@ sub dir_built {
 	return $memo->{$dir} = $r;
 }
 
+# The one reader of kbuild Makefiles (ksplice-create's makefile_mentions
+# uses it too): the lines of MF, continuations joined and comments dropped,
+# or undef if there is no such file.  Memoized: a header's dependents ask
+# for thousands of files.
+my %makefile_memo;
+sub makefile_lines {
+	my ($mf) = @_;
+	return $makefile_memo{$mf} if exists $makefile_memo{$mf};
+	my $s = Ksplice::read_file($mf);
+	return $makefile_memo{$mf} = undef unless defined $s;
+	$s =~ s/\\\n/ /g;
+	return $makefile_memo{$mf} = [map { s/#.*//r } split /\n/, $s];
+}
+
+# Whether a Makefile line that names something builds it: an
+# X-$(CONFIG_Y) assignment when Y is y or m (KC: the parsed .config), any
+# other line always.
+sub line_on {
+	my ($l, $kc) = @_;
+	return 1 unless $l =~ /^\s*[\w.-]+-\$\((CONFIG_\w+)\)\s*[:+]?=/;
+	my $v = $kc->{$1} // '';
+	return $v eq 'y' || $v eq 'm';
+}
+
 # 'on', 'off' or undef (no mention) for the lines of the Makefiles matching
-# one of the patterns, with the same rule as ksplice-create's
-# makefile_mentions: X-$(CONFIG_Y) assignments count when Y is y or m.
+# one of the patterns.
 sub mention_status {
 	my ($files, $pats, $kc) = @_;
 	my ($any, $on) = (0, 0);
 	for my $mf (@$files) {
-		open(my $fh, '<', $mf) or next;
-		local $/;
-		my $s = <$fh>;
-		close $fh;
-		$s =~ s/\\\n/ /g;
-		for my $l (split /\n/, $s) {
-			$l =~ s/#.*//;
+		for my $l (@{ makefile_lines($mf) // [] }) {
 			next unless grep { $l =~ $_ } @$pats;
 			$any = 1;
-			if ($l =~ /^\s*[\w.-]+-\$\((CONFIG_\w+)\)\s*[:+]?=/) {
-				my $v = $kc->{$1} // '';
-				$on = 1 if $v eq 'y' || $v eq 'm';
-			} else {
-				$on = 1;
-			}
+			$on = 1 if line_on($l, $kc);
 		}
 	}
 	return undef unless $any;
