@@ -72,8 +72,8 @@ void carry_plan(struct object *pre, struct object *post)
 	for (i = 0; i < post->nunits; i++) {
 		struct unit *u = post->units[i];
 
-		if (u->changed && !u->parent && u->twin)
-			u->twin->matched = true;
+		if (u->changed && !u->parent && u->counterpart)
+			u->counterpart->matched = true;
 	}
 	for (i = 0; i < pre->nunits; i++) {
 		struct unit *u = pre->units[i];
@@ -126,7 +126,7 @@ static bool plain_text(const struct section *sec)
 }
 
 /*
- * Should the new code copy @t->unit, which has a twin in pre, rather than
+ * Should the new code copy @t->unit, which has a counterpart in pre, rather than
  * refer to the running kernel's copy?  Only when matching does not bind
  * the running copy and owning a copy cannot change what the code means.
  */
@@ -135,7 +135,7 @@ bool carry_wanted(const struct section *from, const struct reloc *r,
 {
 	struct unit *u = t->unit;
 
-	if (!u || !u->twin || u->twin->bound || u->sec->init)
+	if (!u || !u->counterpart || u->counterpart->bound || u->sec->init)
 		return false;
 	if (!u->size)
 		return true;
@@ -227,10 +227,10 @@ void carry_check_label(struct object *pre, struct object *post,
 			unbound_local(path, who, t->sec->name, t->sec->name);
 		return;
 	}
-	run = u->twin ? u->twin : u;
+	run = u->counterpart ? u->counterpart : u;
 	if (run->bound || (u->sym && u->sym->bind != STB_LOCAL))
 		return;
-	if (u->twin)
+	if (u->counterpart)
 		unbound_local(path, who, run->name, run->sec->name);
 	else
 		printf("%s: warning: %s refers to %s (section %s), which is not in the running code (%s)\n",

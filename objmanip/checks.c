@@ -32,7 +32,7 @@ void check_common_function(struct object *pre, struct object *post)
 		if (!unit_is_function(u))
 			continue;
 		nfunc++;
-		if (u->twin)
+		if (u->counterpart)
 			return;
 	}
 	for (i = 0; i < pre->nunits && !nfunc; i++)
@@ -146,7 +146,7 @@ void check_data(struct object *pre, struct object *post)
 	(void)pre;
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < post->nunits; i++) {
-			struct unit *u = post->units[i], *p = u->twin, *r;
+			struct unit *u = post->units[i], *p = u->counterpart, *r;
 			bool data = u->kind == U_DATA && !owned_by_call_site(u);
 
 			if (!p || u->kind == U_TEXT || u->sec->init ||
@@ -164,8 +164,8 @@ void check_data(struct object *pre, struct object *post)
 			}
 			if (u->kind == U_RODATA)
 				u->replaced = true;
-			p->twin = NULL;
-			u->twin = NULL;
+			p->counterpart = NULL;
+			u->counterpart = NULL;
 		}
 	}
 }

@@ -94,7 +94,7 @@ static bool unit_targets_equal(const struct target *a, const struct target *b)
 		return false;
 	if (!ub->sym && ub->kind != U_DATA)
 		return !unit_changed(ua, ub);
-	if (ua->twin != ub)
+	if (ua->counterpart != ub)
 		return false;
 	if (ub->kind == U_RODATA)
 		return !unit_changed(ua, ub);
@@ -236,12 +236,12 @@ bool unit_changed(struct unit *pre, struct unit *post)
 {
 	bool res;
 
-	if (post->peer == pre && post->state != CMP_UNKNOWN)
+	if (post->compared_with == pre && post->state != CMP_UNKNOWN)
 		return post->state == CMP_CHANGED;
-	post->peer = pre;
+	post->compared_with = pre;
 	post->state = CMP_BUSY;
 	res = units_differ(pre, post);
-	post->peer = pre;
+	post->compared_with = pre;
 	post->state = res ? CMP_CHANGED : CMP_SAME;
 	return res;
 }

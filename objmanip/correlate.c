@@ -35,8 +35,8 @@ static bool same_class(const struct unit *a, const struct unit *b)
 
 static void pair(struct unit *a, struct unit *b)
 {
-	a->twin = b;
-	b->twin = a;
+	a->counterpart = b;
+	b->counterpart = a;
 }
 
 static void pair_plain_names(struct object *pre, struct object *post)
@@ -46,10 +46,10 @@ static void pair_plain_names(struct object *pre, struct object *post)
 	for (i = 0; i < post->nunits; i++) {
 		struct unit *b = post->units[i], *a;
 
-		if (!pairable(b) || numbered(b) || b->twin)
+		if (!pairable(b) || numbered(b) || b->counterpart)
 			continue;
 		a = unit_by_name(pre, b->name);
-		if (a && pairable(a) && !a->twin && same_class(a, b))
+		if (a && pairable(a) && !a->counterpart && same_class(a, b))
 			pair(a, b);
 	}
 }
@@ -69,7 +69,7 @@ static void pair_anonymous(struct object *pre, struct object *post)
 			struct section *sa = &pre->secs[j];
 
 			if (sa->nunits == 1 && !sa->units[0]->sym &&
-			    !sa->units[0]->twin && !strcmp(sa->name, sb->name)) {
+			    !sa->units[0]->counterpart && !strcmp(sa->name, sb->name)) {
 				pair(sa->units[0], sb->units[0]);
 				break;
 			}
@@ -87,7 +87,7 @@ static bool try_structural(struct target *ta, struct target *tb, bool strict)
 {
 	struct unit *a = ta->unit, *b = tb->unit;
 
-	if (!a || !b || a->twin || b->twin || !pairable(a) || !pairable(b))
+	if (!a || !b || a->counterpart || b->counterpart || !pairable(a) || !pairable(b))
 		return false;
 	if (!numbered(a) && !numbered(b))
 		return false;
@@ -137,15 +137,15 @@ static void pair_structural(struct object *pre, struct object *post,
 		size_t before = 0, after = 0;
 
 		for (i = 0; i < post->nunits; i++)
-			before += !!post->units[i]->twin;
+			before += !!post->units[i]->counterpart;
 		for (i = 0; i < post->nunits; i++) {
 			struct unit *b = post->units[i];
 
-			if (b->twin)
-				propagate(b->twin, b, strict);
+			if (b->counterpart)
+				propagate(b->counterpart, b, strict);
 		}
 		for (i = 0; i < post->nunits; i++)
-			after += !!post->units[i]->twin;
+			after += !!post->units[i]->counterpart;
 		progress = after > before;
 	}
 	(void)pre;
@@ -160,7 +160,7 @@ static struct unit *unique_unpaired(struct object *obj, const char *canon,
 	for (i = 0; i < obj->nunits; i++) {
 		struct unit *u = obj->units[i];
 
-		if (u->twin || !pairable(u) || u->kind != kind ||
+		if (u->counterpart || !pairable(u) || u->kind != kind ||
 		    strcmp(u->canon, canon))
 			continue;
 		if (found)
@@ -177,7 +177,7 @@ static void pair_leftovers(struct object *pre, struct object *post)
 	for (i = 0; i < post->nunits; i++) {
 		struct unit *b = post->units[i], *a;
 
-		if (b->twin || !pairable(b) || !numbered(b))
+		if (b->counterpart || !pairable(b) || !numbered(b))
 			continue;
 		a = unique_unpaired(pre, b->canon, b->kind);
 		if (a && unique_unpaired(post, b->canon, b->kind) == b)
@@ -186,10 +186,10 @@ static void pair_leftovers(struct object *pre, struct object *post)
 	for (i = 0; i < post->nunits; i++) {
 		struct unit *b = post->units[i], *a;
 
-		if (b->twin || !pairable(b))
+		if (b->counterpart || !pairable(b))
 			continue;
 		a = unit_by_name(pre, b->name);
-		if (a && !a->twin && pairable(a) && a->kind == b->kind)
+		if (a && !a->counterpart && pairable(a) && a->kind == b->kind)
 			pair(a, b);
 	}
 }
@@ -204,7 +204,7 @@ static struct unit *unique_same(struct object *obj, struct unit *like,
 	for (i = 0; i < obj->nunits; i++) {
 		struct unit *u = obj->units[i];
 
-		if (u == like || u->twin || !pairable(u) || !numbered(u) ||
+		if (u == like || u->counterpart || !pairable(u) || !numbered(u) ||
 		    u->kind != like->kind || strcmp(u->canon, like->canon))
 			continue;
 		if (like_is_pre ? !same_contents(like, u) :
@@ -229,7 +229,7 @@ static void pair_by_contents(struct object *pre, struct object *post)
 	for (i = 0; i < post->nunits; i++) {
 		struct unit *b = post->units[i], *a;
 
-		if (b->twin || !pairable(b) || !numbered(b) ||
+		if (b->counterpart || !pairable(b) || !numbered(b) ||
 		    b->kind == U_TEXT)
 			continue;
 		a = unique_same(pre, b, false);
@@ -245,7 +245,7 @@ static void forget_comparisons(struct object *obj)
 
 	for (i = 0; i < obj->nunits; i++) {
 		obj->units[i]->state = CMP_UNKNOWN;
-		obj->units[i]->peer = NULL;
+		obj->units[i]->compared_with = NULL;
 	}
 }
 

@@ -46,8 +46,8 @@ char *unit_label(const struct unit *u)
 /* The label of the running kernel's copy: the pre object names it. */
 static char *run_label(struct emit *e, const struct unit *u)
 {
-	if (!e->old && u->twin)
-		return unit_label(u->twin);
+	if (!e->old && u->counterpart)
+		return unit_label(u->counterpart);
 	return unit_label(u);
 }
 
@@ -60,7 +60,7 @@ static bool should_copy(struct emit *e, const struct unit *u)
 		return true;		/* jump tables, .altinstr_aux chunks */
 	if (e->old || u->sec->init)
 		return false;
-	return !u->twin;		/* new code or data */
+	return !u->counterpart;		/* new code or data */
 }
 
 static GElf_Xword unit_align(const struct unit *u)
@@ -160,7 +160,7 @@ static void emit_entry(struct emit *e, struct sp_entry *ent)
 	int osec = special_out(e, ent->sec);
 	GElf_Addr base = out_append(e->o, osec, ent->sec->data + ent->off,
 				    ent->size, 1);
-	struct section *pair;
+	struct section *rows;
 	size_t i;
 
 	for (i = 0; i < ent->nrel; i++) {
@@ -168,16 +168,16 @@ static void emit_entry(struct emit *e, struct sp_entry *ent)
 
 		emit_reloc(e, ent->sec, r, osec, base + r->offset - ent->off);
 	}
-	if (!sp->pair)
+	if (!sp->parallel)
 		return;
-	pair = object_find_section(e->obj, sp->pair);
-	if (!pair || !pair->data ||
-	    (ent->ordinal + 1) * sp->pair_entsize > pair->size)
-		die("%s: %s has no row %zu for %s", e->obj->path, sp->pair,
+	rows = object_find_section(e->obj, sp->parallel);
+	if (!rows || !rows->data ||
+	    (ent->ordinal + 1) * sp->parallel_entsize > rows->size)
+		die("%s: %s has no row %zu for %s", e->obj->path, sp->parallel,
 		    ent->ordinal, ent->sec->name);
-	out_append(e->o, special_out(e, pair),
-		   pair->data + ent->ordinal * sp->pair_entsize,
-		   sp->pair_entsize, 1);
+	out_append(e->o, special_out(e, rows),
+		   rows->data + ent->ordinal * sp->parallel_entsize,
+		   sp->parallel_entsize, 1);
 }
 
 /* The variable a runtime constant section is named after (the '*'). */
@@ -201,7 +201,7 @@ static char *const_var_label(struct emit *e, const char *name)
 
 		if (!s->sec || strcmp(s->name, name))
 			continue;
-		if (!s->unit || (!s->unit->twin && s->bind == STB_LOCAL))
+		if (!s->unit || (!s->unit->counterpart && s->bind == STB_LOCAL))
 			return NULL;
 		return run_label(e, s->unit);
 	}

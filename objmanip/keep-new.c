@@ -25,11 +25,11 @@ static size_t find_changes(struct object *post)
 
 		if (!unit_is_function(u))
 			continue;
-		if (!u->twin) {
+		if (!u->counterpart) {
 			u->is_new = !u->sec->init;
 			continue;
 		}
-		if (!unit_changed(u->twin, u))
+		if (!unit_changed(u->counterpart, u))
 			continue;
 		if (u->sec->init) {
 			u->init_changed = true;	/* check_init() decides */
@@ -40,7 +40,7 @@ static size_t find_changes(struct object *post)
 	for (i = 0; i < post->nunits; i++) {
 		struct unit *u = post->units[i];
 
-		if (u->parent && u->changed && u->parent->twin)
+		if (u->parent && u->changed && u->parent->counterpart)
 			u->parent->changed = true;
 	}
 	for (i = 0; i < post->nunits; i++) {
@@ -223,7 +223,7 @@ static void write_patches(struct object *post, struct out *o)
 	meta_init(&m, o);
 	list = out_add_sec(o, KSPLICE_SEC_CHANGED, SHT_PROGBITS, 0, 1, 0);
 	for (i = 0; i < post->nunits; i++) {
-		struct unit *u = post->units[i], *p = u->twin;
+		struct unit *u = post->units[i], *p = u->counterpart;
 		GElf_Addr sym;
 		char *label;
 
@@ -299,7 +299,7 @@ static void write_new(struct object *pre, struct object *post,
 
 		if (unit_is_function(u) && kept_function(u)) {
 			if (u->changed && !u->parent)
-				check_jump_room(post, u->twin);
+				check_jump_room(post, u->counterpart);
 			emit_keep(&e, u);
 		}
 	}

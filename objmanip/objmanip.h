@@ -42,7 +42,7 @@ struct section {
 	struct unit **units;		/* sorted by start */
 	size_t nunits;
 	const struct special *special;
-	bool paired_table;		/* .orc_unwind: follows .orc_unwind_ip */
+	bool parallel_table;		/* .orc_unwind: follows .orc_unwind_ip */
 	bool ignored;			/* never compared nor copied */
 	bool init;			/* __init code or data */
 	bool bound;			/* pre: the old code refers to it */
@@ -87,13 +87,13 @@ struct unit {
 	const char *name;
 	char *canon;			/* name without .N suffixes */
 	enum unit_kind kind;
-	struct unit *twin;
+	struct unit *counterpart;	/* the same unit in the other object (pre/post) */
 	struct unit *parent;		/* .cold piece -> its function */
 	size_t first_rel, nrel;
 	struct sp_entry **ents;		/* special entries anchored here */
 	size_t nents;
 	enum cmp_state state;
-	struct unit *peer;		/* whom @state was computed against */
+	struct unit *compared_with;	/* whom @state was computed against */
 	bool keep;
 	bool changed;			/* function (group) to replace */
 	bool is_new;
@@ -171,8 +171,8 @@ struct special {
 	unsigned int ignore_off, ignore_len;	/* bytes not compared */
 	int len_off;			/* u8 field: site length, -1 none */
 	unsigned int fixed_len;		/* site length fixed by the kind */
-	const char *pair;		/* parallel table, same index */
-	unsigned int pair_entsize;
+	const char *parallel;		/* a parallel table: row N goes with entry N */
+	unsigned int parallel_entsize;
 };
 
 /* The kernel generation's profile (profile.c, profiles/README). */
@@ -189,7 +189,7 @@ void profile_load(void);
 #define ENDBR_LEN 4
 bool starts_with_endbr(const struct unit *u);
 const struct special *special_find(const char *name);
-bool section_is_paired_table(const char *name);
+bool section_is_parallel_table(const char *name);
 bool section_ignored(const struct section *sec);
 void specials_build(struct object *obj);
 void data_ignore_mask(const struct section *sec, GElf_Addr off,

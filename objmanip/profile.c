@@ -66,7 +66,7 @@ static unsigned int number(const char *file, int line, const char *s,
 	return v;
 }
 
-/* One line: name entsize anchor kind compare ignore-off ignore-len len-off pair pair-entsize */
+/* One line: name entsize anchor kind compare ignore-off ignore-len len-off parallel parallel-entsize */
 static void parse_section_line(const char *file, int line, char *buf)
 {
 	char *f[10];
@@ -96,10 +96,10 @@ static void parse_section_line(const char *file, int line, char *buf)
 	sp->ignore_len = number(file, line, f[6], sp->entsize - sp->ignore_off);
 	sp->len_off = strcmp(f[7], "-") ?
 		(int)number(file, line, f[7], sp->entsize - 1) : -1;
-	sp->pair = strcmp(f[8], "-") ? xstrdup(f[8]) : NULL;
-	sp->pair_entsize = number(file, line, f[9], 4096);
-	if (sp->pair && !sp->pair_entsize)
-		die("%s:%d: paired table %s needs an entry size", file, line, f[8]);
+	sp->parallel = strcmp(f[8], "-") ? xstrdup(f[8]) : NULL;
+	sp->parallel_entsize = number(file, line, f[9], 4096);
+	if (sp->parallel && !sp->parallel_entsize)
+		die("%s:%d: parallel table %s needs an entry size", file, line, f[8]);
 }
 
 static FILE *open_in(const char *dir, const char *name, char *path,

@@ -32,13 +32,13 @@ const struct special *special_find(const char *name)
 	return NULL;
 }
 
-bool section_is_paired_table(const char *name)
+bool section_is_parallel_table(const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < profile.nspecials; i++)
-		if (profile.specials[i].pair &&
-		    !strcmp(profile.specials[i].pair, name))
+		if (profile.specials[i].parallel &&
+		    !strcmp(profile.specials[i].parallel, name))
 			return true;
 	return false;
 }

@@ -15,7 +15,7 @@ static bool unit_section(const struct section *sec)
 		return false;
 	if (sec->sh.sh_type != SHT_PROGBITS && sec->sh.sh_type != SHT_NOBITS)
 		return false;
-	return !sec->special && !sec->paired_table && !sec->ignored;
+	return !sec->special && !sec->parallel_table && !sec->ignored;
 }
 
 static enum unit_kind section_kind(const struct section *sec)
@@ -301,7 +301,7 @@ static void classify_sections(struct object *obj)
 		struct section *sec = &obj->secs[i];
 
 		sec->special = special_find(sec->name);
-		sec->paired_table = section_is_paired_table(sec->name);
+		sec->parallel_table = section_is_parallel_table(sec->name);
 		sec->ignored = section_ignored(sec);
 		sec->init = has_prefix(sec->name, ".init.");
 	}
