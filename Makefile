@@ -62,6 +62,10 @@ demo: setup all lab
 bench: setup all lab
 	tests/bench/run
 
+# The README's figures table, from the last make bench's results.json.
+bench-readme:
+	tests/bench/figures.pl --readme README.md $(or $(KSPLICE_BUILD),build)/bench/results.json
+
 install: all
 	install -d $(BINDIR) $(SBINDIR) $(LIBEXECDIR) $(DATADIR) $(DATADIR)/kmodsrc $(MANDIR)
 	install -m 755 $(USER_DRIVERS) $(BINDIR)/
@@ -100,4 +104,4 @@ clean:
 	$(MAKE) -C objmanip clean
 	rm -rf man
 
-.PHONY: all setup lab check check-real demo bench install deb clean FORCE
+.PHONY: all setup lab check check-real demo bench bench-readme install deb clean FORCE

@@ -1,5 +1,6 @@
 # Guest side of `make bench` (run by tests/vm/run). Writes key=value lines to
-# $BENCH_OUT/guest.results. Variables: BENCH_TOP BENCH_OUT BENCH_TAR BENCH_ID.
+# $BENCH_OUT/guest.results. Variables: BENCH_TOP BENCH_OUT BENCH_TAR BENCH_ID
+# (the ip_vs_proto_name update), BENCH_SLEEP_TAR BENCH_SLEEP_ID (msleep's).
 set -u
 res=$BENCH_OUT/guest.results
 : > "$res"
@@ -60,4 +61,58 @@ echo 0 > $lp/enabled
 while [ -e $lp ]; do sleep 0.2; done
 rmmod livepatch_call
 call call_after_livepatch
+
+# Apply latency: from the command to every thread running the new code.
+# ksplice: ksplice-apply returns once the jumps are in; a thread inside the
+# function makes it fail (code_busy) and a sysadmin runs it again.
+# livepatch: insmod, then its transition ends when every task was switched.
+usecs() { echo $(( ($(date +%s%N) - $1) / 1000 )); }
+lp_wait_gone() { # lp_wait_gone NAME: disable the livepatch, unload it
+	echo 0 > "/sys/kernel/livepatch/$1/enabled"
+	while [ -e "/sys/kernel/livepatch/$1" ]; do sleep 0.05; done
+	rmmod "$1"
+}
+lp_apply() { # lp_apply NAME: insmod, wait for the transition; prints us
+	local t0
+	t0=$(date +%s%N)
+	insmod "$BENCH_OUT/kmod/$1.ko" || { echo "bench: insmod $1 failed" >&2; return 1; }
+	while [ "$(cat "/sys/kernel/livepatch/$1/transition")" = 1 ]; do sleep 0.01; done
+	usecs "$t0"
+}
+ks_apply() { # ks_apply TAR: ksplice-apply until it succeeds (10 at most); prints "us attempts"
+	local t0 n=1
+	t0=$(date +%s%N)
+	until "$APPLY" "$1" >>"$log" 2>&1; do
+		n=$((n + 1))
+		[ "$n" -le 10 ] || { echo "bench: $1 not applied in 10 attempts" >&2; return 1; }
+	done
+	echo "$(usecs "$t0") $n"
+}
+sleeper() { # a thread sleeping 2 s inside msleep; waits until it is there
+	cat "$dbg/sleep" > /dev/null &
+	spid=$!
+	for _ in $(seq 100); do
+		grep -q '^\[<[0-9a-f]*>\] msleep+' "/proc/$spid/stack" 2>/dev/null && return 0
+		sleep 0.02
+	done
+	echo "bench: the sleeper never reached msleep" >&2
+}
+for r in 1 2 3; do
+	v=$(ks_apply "$BENCH_TAR") || exit 1
+	echo "latency_ksplice_idle=$v" >> "$res"
+	"$UNDO" "$BENCH_ID" >>"$log" 2>&1 || exit 1
+	v=$(lp_apply livepatch_call) || exit 1
+	echo "latency_livepatch_idle=$v" >> "$res"
+	lp_wait_gone livepatch_call
+	sleeper
+	v=$(ks_apply "$BENCH_SLEEP_TAR") || exit 1
+	echo "latency_ksplice_sleeper=$v" >> "$res"
+	wait "$spid"
+	"$UNDO" "$BENCH_SLEEP_ID" >>"$log" 2>&1 || exit 1
+	sleeper
+	v=$(lp_apply livepatch_sleep) || exit 1
+	echo "latency_livepatch_sleeper=$v" >> "$res"
+	wait "$spid"
+	lp_wait_gone livepatch_sleep
+done
 rmmod ksplice_bench

@@ -5,6 +5,8 @@
  *         "<ps per call> <letter>" (the letter shows which version ran)
  *   stop  reading it runs empty stop_machine()s and reports
  *         "<median ns> <max ns>" of the time every CPU was stopped
+ *   sleep reading it sleeps SLEEP_MS inside msleep(): the sleeper that an
+ *         update of msleep must wait for (apply latency)
  */
 #include <linux/module.h>
 #include <linux/debugfs.h>
@@ -13,9 +15,11 @@
 #include <linux/ktime.h>
 #include <linux/sort.h>
 #include <linux/seq_file.h>
+#include <linux/delay.h>
 
 #define CALL_LOOPS	2000000
 #define STOP_RUNS	11
+#define SLEEP_MS	2000
 
 static struct dentry *bench_dir;
 
@@ -36,6 +40,17 @@ static int call_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(call);
+
+/* A call, not an inlined copy: the thread must be inside msleep itself. */
+static void (*volatile bench_sleep)(unsigned int) = msleep;
+
+static int sleep_show(struct seq_file *m, void *v)
+{
+	bench_sleep(SLEEP_MS);
+	seq_puts(m, "slept\n");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sleep);
 
 static int empty_stop(void *unused)
 {
@@ -70,6 +85,7 @@ static int __init bench_init(void)
 	bench_dir = debugfs_create_dir("ksplice_bench", NULL);
 	debugfs_create_file("call", 0400, bench_dir, NULL, &call_fops);
 	debugfs_create_file("stop", 0400, bench_dir, NULL, &stop_fops);
+	debugfs_create_file("sleep", 0400, bench_dir, NULL, &sleep_fops);
 	return 0;
 }
 
