@@ -27,6 +27,7 @@ struct ksplice_stop {
 	struct ksplice_range *ranges;
 	bool reverse;
 	int result;			/* KSPLICE_* */
+	u64 stacks_ns, jumps_ns;	/* parts of the callback, for the log */
 };
 
 /* ---- hooks ---- */
@@ -84,7 +85,7 @@ static int stop_cb(void *data)
 {
 	struct ksplice_stop *st = data;
 	struct ksplice_update *u = &ksplice_update;
-	u64 t0 = ktime_get_ns();
+	u64 t0 = ktime_get_ns(), t1;
 	int i;
 
 	if (!ksplice_poke_lead(&st->poke)) {
@@ -107,6 +108,7 @@ static int stop_cb(void *data)
 		st->result = KSPLICE_CODE_BUSY;
 		goto unlock;
 	}
+	st->stacks_ns = ktime_get_ns() - t0;
 	for (i = 0; i < u->nr_jumps; i++) {
 		const struct ksplice_jump *j = &u->jumps[i];
 
@@ -125,7 +127,9 @@ static int stop_cb(void *data)
 		st->result = KSPLICE_CALL_FAILED;
 		goto unlock;
 	}
+	t1 = ktime_get_ns();
 	ksplice_poke_write(&st->poke, st->reverse);
+	st->jumps_ns = ktime_get_ns() - t1;
 	ksplice_call_hooks(st->reverse ? KSPLICE_HOOK_REVERSE :
 			   KSPLICE_HOOK_APPLY);
 	st->result = KSPLICE_OK;
@@ -149,6 +153,7 @@ static int run_stopped(struct ksplice_stop *st)
 		if (u->conflicts)
 			u->conflicts[0] = '\0';
 		st->result = KSPLICE_UNEXPECTED;
+		st->stacks_ns = st->jumps_ns = 0;
 		/*
 		 * Again on every attempt: a thread that ran since the last
 		 * one gets a fresh proof, and its stack check stays out of
@@ -169,8 +174,9 @@ static int run_stopped(struct ksplice_stop *st)
 		if (st->result == KSPLICE_OK)
 			ksplice_text_poke_sync();
 		ksplice_poke_end(&st->poke);
-		ksplice_debug("stop_machine attempt %d: result %d, CPUs stopped %llu ns (callback %llu ns)\n",
-			      u->attempts, st->result, u->stop_ns, u->pause_ns);
+		ksplice_debug("stop_machine attempt %d: result %d, CPUs stopped %llu ns (callback %llu ns: stack check %llu, jumps %llu)\n",
+			      u->attempts, st->result, u->stop_ns, u->pause_ns,
+			      st->stacks_ns, st->jumps_ns);
 		if (ret) {
 			ksplice_debug("stop_machine failed: %d\n", ret);
 			return KSPLICE_UNEXPECTED;
