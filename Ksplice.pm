@@ -330,6 +330,9 @@ sub module_names {
 	};
 }
 
+# objmanip's exit codes (objmanip.h): it refused the change, or found none.
+use constant { EXIT_REFUSED => 2, EXIT_NOCHANGE => 66 };
+
 use constant MODULE_NAME_MAX => 55;    # MODULE_NAME_LEN (64 - 8) - 1
 
 # ---------------------------------------------------------------- abort codes

@@ -1,7 +1,7 @@
 #!/usr/bin/perl
 # ksplice-obj.pl - per-object steps of ksplice-create, called by Makefile.ksplice
 #
-#   ksplice-obj.pl snap     OBJTREE OBJ...             keep the pre object: OBJ -> OBJ.KSPLICE_pre (and its .cmd)
+#   ksplice-obj.pl pre      OBJTREE OBJ...             keep the pre object: OBJ -> OBJ.KSPLICE_pre (and its .cmd)
 #   ksplice-obj.pl diff     OBJTREE WORK ID OBJ...     compare pre and post, run objmanip on changed objects
 #   ksplice-obj.pl finalize WORK TARGET SYMVERS OBJ... ld -r the target's new/old code, objmanip finalize
 #   ksplice-obj.pl revert   OBJTREE [OBJ...]           put the pre objects back (all *.KSPLICE_pre without OBJ)
@@ -23,15 +23,15 @@ use Ksplice;
 
 $Ksplice::PROG = 'ksplice-obj.pl';
 my $step = shift @ARGV // '';
-my %steps = (snap => \&snap, diff => \&diff, finalize => \&finalize, revert => \&revert, modinst => \&modinst,
+my %steps = (pre => \&keep_pre, diff => \&diff, finalize => \&finalize, revert => \&revert, modinst => \&modinst,
 	objtool => \&objtool);
 if (!$steps{$step}) {
-	print STDERR "usage: ksplice-obj.pl snap|diff|finalize|revert|modinst|objtool ARGS...\n";
+	print STDERR "usage: ksplice-obj.pl pre|diff|finalize|revert|modinst|objtool ARGS...\n";
 	exit 2;
 }
 exit Ksplice::main_wrapper(sub { $steps{$step}->(@ARGV) });
 
-sub snap {
+sub keep_pre {
 	my ($objtree, @objs) = @_;
 	for my $o (@objs) {
 		my $p = "$objtree/$o";
@@ -163,7 +163,7 @@ sub diff {
 		my $log = Ksplice::read_file("$out.new.log") // '';
 		my $err = Ksplice::read_file("$out.new.err") // '';
 		print $log;
-		if ($rc == 66) {
+		if ($rc == Ksplice::EXIT_NOCHANGE) {
 			put_status($work, $o, 'unchanged', $target);
 			next;
 		}
@@ -176,7 +176,7 @@ sub diff {
 			put_status($work, $o, 'changed', $target, $log);
 		} else {
 			$err = "objmanip exited with $rc" unless length $err;
-			put_status($work, $o, $rc == 2 ? 'refused' : 'error', $target, $err);
+			put_status($work, $o, $rc == Ksplice::EXIT_REFUSED ? 'refused' : 'error', $target, $err);
 		}
 	}
 	# Every object gets its status; the driver reports the failures.
@@ -197,7 +197,7 @@ sub finalize {
 		my @sv = -f $symvers ? ($symvers) : ();
 		($rc, $out) = Ksplice::capture($objmanip, "$d/$kind.o", "$d/$kind.fin.o", 'finalize', $target, @sv);
 		print $out if length $out && $kind eq 'new' && $Ksplice::VERBOSE;
-		Ksplice::fatal("objmanip finalize for $target ($kind code) failed (exit $rc): $out", $rc == 2 ? 2 : 1) if $rc;
+		Ksplice::fatal("objmanip finalize for $target ($kind code) failed (exit $rc): $out", $rc == Ksplice::EXIT_REFUSED ? Ksplice::EXIT_REFUSED : 1) if $rc;
 	}
 }
 
