@@ -54,7 +54,9 @@ sub summary {
 		 fmt(scaled($p->{10000}{empty_stop_median_ns}, 1000), '%.0f') . ' µs'],
 		["call of a patched function: unpatched / ksplice / livepatch",
 		 join(' / ', map { fmt($r->{call}{$_}{ns_per_call}) } qw(unpatched ksplice livepatch)) .
-		 ' ns: livepatch adds ' . fmt($r->{call}{livepatch_overhead_over_ksplice_overhead}) . "x what ksplice adds"],
+		 ' ns: ksplice adds ' . fmt($r->{call}{ksplice_minus_unpatched_ns}) . ' ns, livepatch ' .
+		 fmt(defined $r->{call}{livepatch}{ns_per_call} && defined $r->{call}{unpatched}{ns_per_call} ?
+		     $r->{call}{livepatch}{ns_per_call} - $r->{call}{unpatched}{ns_per_call} : undef) . ' ns'],
 		["run-pre matching of a vmlinux/module update (min / median / max; goal ≤ 5 ms)",
 		 mmm({ runs => scalar @{$r->{match}{ns} || []}, %{$r->{match}} }, 'ns', 1e6, '%.2f') . ' ms'],
 		["apply latency, no thread in the function: ksplice / livepatch (median)",
