@@ -62,7 +62,7 @@ sub summary {
 		["apply latency, no thread in the function: ksplice / livepatch (median)",
 		 fmt(scaled($l->{ksplice}{idle}{median_us}, 1e6), '%.2f') . ' s / ' .
 		 fmt(scaled($l->{livepatch}{idle}{median_us}, 1e6), '%.2f') . ' s'],
-		["apply latency, a thread sleeping 2 s in it: ksplice (retried until applied) / livepatch (median)",
+		["apply latency, a thread sleeping 10 s in it: ksplice (retried until applied) / livepatch (median)",
 		 fmt(scaled($l->{ksplice}{sleeper}{median_us}, 1e6), '%.2f') . ' s (' .
 		 ($l->{ksplice}{sleeper}{attempts_max} // 'n/a') . ' attempts at most) / ' .
 		 fmt(scaled($l->{livepatch}{sleeper}{median_us}, 1e6), '%.2f') . ' s'],

@@ -88,7 +88,7 @@ ks_apply() { # ks_apply TAR: ksplice-apply until it succeeds (10 at most); print
 	done
 	echo "$(usecs "$t0") $n"
 }
-sleeper() { # a thread sleeping 2 s inside msleep; waits until it is there
+sleeper() { # a thread sleeping 10 s inside msleep; waits until it is there
 	cat "$dbg/sleep" > /dev/null &
 	spid=$!
 	for _ in $(seq 100); do
