@@ -55,8 +55,7 @@ sub summary {
 		["call of a patched function: unpatched / ksplice / livepatch",
 		 join(' / ', map { fmt($r->{call}{$_}{ns_per_call}) } qw(unpatched ksplice livepatch)) .
 		 ' ns: ksplice adds ' . fmt($r->{call}{ksplice_minus_unpatched_ns}) . ' ns, livepatch ' .
-		 fmt(defined $r->{call}{livepatch}{ns_per_call} && defined $r->{call}{unpatched}{ns_per_call} ?
-		     $r->{call}{livepatch}{ns_per_call} - $r->{call}{unpatched}{ns_per_call} : undef) . ' ns'],
+		 fmt($r->{call}{livepatch_minus_unpatched_ns}) . ' ns'],
 		["run-pre matching of a vmlinux/module update (min / median / max; goal ≤ 5 ms)",
 		 mmm({ runs => scalar @{$r->{match}{ns} || []}, %{$r->{match}} }, 'ns', 1e6, '%.2f') . ' ms'],
 		["apply latency, no thread in the function: ksplice / livepatch (median)",

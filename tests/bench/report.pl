@@ -122,6 +122,7 @@ sub call_figures {
 	}
 	my ($u, $k, $l) = map { $r{call}{$_}{ns_per_call} } qw(unpatched ksplice livepatch);
 	$r{call}{ksplice_minus_unpatched_ns} = (defined $u && defined $k) ? $k - $u : undef;
+	$r{call}{livepatch_minus_unpatched_ns} = (defined $u && defined $l) ? $l - $u : undef;
 	$r{call}{livepatch_overhead_over_ksplice_overhead} =
 		(defined $u && defined $k && defined $l && $k - $u > 0) ? ($l - $u) / ($k - $u) : undef;
 }
