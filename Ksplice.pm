@@ -299,6 +299,15 @@ sub mkdir_p { my ($d) = @_; make_path($d) unless -d $d; -d $d or fatal("cannot c
 
 sub fmt_time { return sprintf("%.1f s", $_[0]) }
 
+# The CPUs this process may run on (nproc(1) honours affinity and cgroup
+# limits), the default number of make jobs; 1 if it cannot tell.
+sub cpu_count {
+	open(my $fh, '-|', 'nproc') or return 1;
+	my $n = <$fh> // '';
+	close($fh);
+	return $n =~ /^(\d+)$/ && $1 > 0 ? $1 : 1;
+}
+
 # ---------------------------------------------------------------- ids and names
 
 sub random_id {
