@@ -529,22 +529,54 @@ sub lock_tree {
 	return $fh;
 }
 
-# Files left by an interrupted earlier run (SIGKILL, power loss).
-sub find_leftovers {
-	my ($root) = @_;
+# The journal of a run that changes a kernel tree: every backup it may
+# make (a patched source's *.KSPLICE_presrc, a pre object's *.KSPLICE_pre),
+# written before the first one exists and removed once the tree is back.
+# A run killed meanwhile (SIGKILL, power loss) leaves it, and the next one
+# restores what it lists without walking the tree.  Lines: "src PATH" or
+# "obj PATH", relative to the source tree and to the object tree.
+sub journal_file { return "$_[0]/.ksplice-create.journal" }
+
+sub journal_write {
+	my ($ksrc, $objtree, @backups) = @_;
+	my $text = '';
+	for my $b (@backups) {
+		my ($root, $kind) = $b =~ m{^\Q$objtree\E/} && $objtree ne $ksrc ? ($objtree, 'obj') : ($ksrc, 'src');
+		fatal("journal: $b is outside $root") unless $b =~ s{^\Q$root\E/}{};
+		$text .= "$kind $b\n";
+	}
+	my $f = journal_file($ksrc);
+	write_file("$f.tmp", $text);
+	rename("$f.tmp", $f) or fatal("cannot write $f: $!");
+}
+
+# The backups an interrupted run's journal lists that are still there.
+sub journal_leftovers {
+	my ($ksrc, $objtree) = @_;
+	my $f = journal_file($ksrc);
+	return () unless -e $f;
 	my @l;
-	find({ no_chdir => 1, wanted => sub {
-		if (-d $_ && $File::Find::name =~ m{/\.git$}) { $File::Find::prune = 1; return }
-		push @l, $File::Find::name if /\.KSPLICE_(presrc|pre)$/;
-	} }, $root);
+	for my $line (split /\n/, read_file($f)) {
+		my ($kind, $rel) = $line =~ /^(src|obj) (.+)$/ or fatal("$f: not a journal line: '$line'");
+		fatal("$f: '$rel' is not a backup inside the tree")
+			if $rel =~ m{(^|/)\.\.(/|$)} || $rel =~ m{^/} || $rel !~ /\.KSPLICE_(presrc|pre)$/;
+		my $p = ($kind eq 'obj' ? $objtree : $ksrc) . "/$rel";
+		push @l, $p if -e $p || -l $p;
+	}
 	return sort @l;
 }
 
-# Undo an earlier run: source backups go back over the patched files (an
-# empty backup marks a file the patch created), pre objects over post ones.
+sub journal_remove {
+	my ($ksrc) = @_;
+	my $f = journal_file($ksrc);
+	unlink($f) or fatal("cannot remove $f: $!") if -e $f;
+}
+
+# Undo an earlier run from its backups: source backups go back over the
+# patched files (an empty backup marks a file the patch created), pre
+# objects over post ones; with ACCEPT the backups are dropped instead.
 sub restore_leftovers {
-	my ($root, $accept) = @_;
-	my @l = find_leftovers($root);
+	my ($accept, @l) = @_;
 	for my $b (@l) {
 		(my $f = $b) =~ s/\.KSPLICE_(presrc|pre)$//;
 		if ($accept) {

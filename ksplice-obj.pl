@@ -4,7 +4,7 @@
 #   ksplice-obj.pl pre      OBJTREE OBJ...             keep the pre object: OBJ -> OBJ.KSPLICE_pre (and its .cmd)
 #   ksplice-obj.pl diff     OBJTREE WORK ID OBJ...     compare pre and post, run objmanip on changed objects
 #   ksplice-obj.pl finalize WORK TARGET SYMVERS OBJ... ld -r the target's new/old code, objmanip finalize
-#   ksplice-obj.pl revert   OBJTREE [OBJ...]           put the pre objects back (all *.KSPLICE_pre without OBJ)
+#   ksplice-obj.pl revert   OBJTREE OBJ...             put the pre objects back
 #   ksplice-obj.pl modinst  OBJTREE WORK MODFILE...    collect rebuilt MODFILE.ko for --build-modules
 #   ksplice-obj.pl objtool  [--all] OBJTREE WORK FILE...  the objtool pass diff runs (kbuild defers it to the
 #                                                      vmlinux.o link) on FILEs, in place; none if not deferred;
@@ -203,10 +203,6 @@ sub finalize {
 
 sub revert {
 	my ($objtree, @objs) = @_;
-	if (!@objs) {
-		Ksplice::restore_leftovers($objtree);
-		return;
-	}
 	for my $o (@objs) {
 		my $p = "$objtree/$o";
 		for my $f ($p, Ksplice::cmd_file_of($p)) {
