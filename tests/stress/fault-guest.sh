@@ -87,6 +87,7 @@ echo "# apply: $faults faults, $tolerated tolerated"
 apply_faults=$faults
 
 # ---- undo: each call site fails once ----
+echo 1 > $P/forget
 n=0 faults=0 tolerated=0
 while [ $n -lt $max ]; do
 	n=$((n + 1))
@@ -96,7 +97,7 @@ while [ $n -lt $max ]; do
 	if [ "$(cat $P/arm)" = 1 ]; then
 		echo 0 > $P/arm
 		t "undo with no call site left to fail succeeds (after $faults faults)" \
-			test "$rc/$(cat "$log/undo.out")" = "0/"
+			test "$rc/$(cat "$log/undo.out")" = "0/Done!"
 		break
 	fi
 	faults=$((faults + 1))

@@ -13,6 +13,11 @@
  *                         before, then disarm; 0: off
  *   fired (0400)          the last failure: "FUNC CALLER COMM", or empty
  *   calls (0400)          calls from ksplice modules seen while armed
+ *   forget (0200)         1: every call site may fail again (a new sweep)
+ *
+ * A call site is named "function+offset/size [module]", not by its
+ * address: the ksplice modules are loaded again for every attempt, maybe
+ * elsewhere, and a site must stay the one that already failed.
  *
  * A probed function is entered with the return address on top of the
  * stack; the probe points the saved instruction pointer at a function of
@@ -48,9 +53,29 @@ module_param(calls, uint, 0400);
 static char fired[256];
 module_param_string(fired, fired, sizeof(fired), 0400);
 
+#define FI_SITE_LEN	128
+
 static DEFINE_SPINLOCK(fi_lock);
-static unsigned long fi_sites[FI_MAX_SITES];
+static char fi_sites[FI_MAX_SITES][FI_SITE_LEN];
 static int fi_nr_sites;
+
+static int fi_forget(const char *val, const struct kernel_param *kp)
+{
+	unsigned long flags;
+
+	if (!sysfs_streq(val, "1"))
+		return -EINVAL;
+	spin_lock_irqsave(&fi_lock, flags);
+	fi_nr_sites = 0;
+	spin_unlock_irqrestore(&fi_lock, flags);
+	return 0;
+}
+
+static const struct kernel_param_ops fi_forget_ops = {
+	.set = fi_forget,
+};
+module_param_cb(forget, &fi_forget_ops, NULL, 0200);
+MODULE_PARM_DESC(forget, "1: every call site may fail again");
 static struct fi_probe fi_probes[FI_MAX_PROBES];
 static int fi_nr_probes;
 
@@ -69,39 +94,37 @@ static noinline unsigned long fi_efault(void)
 	return (unsigned long)-EFAULT;
 }
 
-/* Whether @addr is code of a ksplice_* module ("sym+off/size [mod]"). */
-static bool from_ksplice(unsigned long addr)
+/* Whether @addr is code of a ksplice_* module; @buf gets its name. */
+static bool from_ksplice(unsigned long addr, char *buf)
 {
-	char buf[KSYM_SYMBOL_LEN];
-
 	if (addr < MODULES_VADDR || addr >= MODULES_END)
 		return false;
 	sprint_symbol(buf, addr);
 	return strstr(buf, " [ksplice_");
 }
 
-static bool site_seen(unsigned long site)
+static bool site_seen(const char *site)
 {
 	int i;
 
 	for (i = 0; i < fi_nr_sites; i++)
-		if (fi_sites[i] == site)
+		if (!strncmp(fi_sites[i], site, FI_SITE_LEN - 1))
 			return true;
 	return false;
 }
 
 /* Under fi_lock: whether to fail this call, which is then recorded. */
-static bool fi_take(struct fi_probe *fp, unsigned long caller)
+static bool fi_take(struct fi_probe *fp, const char *site)
 {
 	if (!READ_ONCE(arm))
 		return false;
 	calls++;
-	if (site_seen(caller) || fi_nr_sites == FI_MAX_SITES)
+	if (site_seen(site) || fi_nr_sites == FI_MAX_SITES)
 		return false;
-	fi_sites[fi_nr_sites++] = caller;
+	strscpy(fi_sites[fi_nr_sites++], site, FI_SITE_LEN);
 	WRITE_ONCE(arm, 0);
-	snprintf(fired, sizeof(fired), "%s %pS %s", fp->kp.symbol_name,
-		 (void *)caller, current->comm);
+	snprintf(fired, sizeof(fired), "%s %s %s", fp->kp.symbol_name,
+		 site, current->comm);
 	return true;
 }
 
@@ -109,13 +132,14 @@ static int fi_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	struct fi_probe *fp = container_of(p, struct fi_probe, kp);
 	unsigned long caller = *(unsigned long *)kernel_stack_pointer(regs);
+	char site[KSYM_SYMBOL_LEN];
 	unsigned long flags;
 	bool take;
 
-	if (!READ_ONCE(arm) || !from_ksplice(caller))
+	if (!READ_ONCE(arm) || !from_ksplice(caller, site))
 		return 0;
 	spin_lock_irqsave(&fi_lock, flags);
-	take = fi_take(fp, caller);
+	take = fi_take(fp, site);
 	spin_unlock_irqrestore(&fi_lock, flags);
 	if (!take)
 		return 0;
