@@ -72,12 +72,14 @@ int ksplice_call_hooks(int kind)
 
 /* ---- writing the jumps ---- */
 
-static bool site_holds(const struct ksplice_jump *j, const u8 *bytes)
+/* 0 if @j's site holds @bytes, -EBUSY if it holds others, -EFAULT. */
+static int site_holds(const struct ksplice_jump *j, const u8 *bytes)
 {
 	u8 now[KSPLICE_JMP_LEN];
 
-	return !copy_from_kernel_nofault(now, (void *)j->site, sizeof(now)) &&
-		!memcmp(now, bytes, sizeof(now));
+	if (copy_from_kernel_nofault(now, (void *)j->site, sizeof(now)))
+		return -EFAULT;
+	return memcmp(now, bytes, sizeof(now)) ? -EBUSY : 0;
 }
 
 /* Every CPU runs it; one checks and writes while the others wait. */
@@ -111,9 +113,17 @@ static int stop_cb(void *data)
 	st->stacks_ns = ktime_get_ns() - t0;
 	for (i = 0; i < u->nr_jumps; i++) {
 		const struct ksplice_jump *j = &u->jumps[i];
+		int ret = site_holds(j, st->reverse ? j->jmp : j->saved);
 
-		if (site_holds(j, st->reverse ? j->jmp : j->saved))
+		if (!ret)
 			continue;
+		if (ret == -EFAULT) {
+			/* Not a stacked update: nothing is known of the site. */
+			ksplice_debug("%s: cannot read the jump site %lx\n",
+				      j->name, j->site);
+			st->result = KSPLICE_UNEXPECTED;
+			goto unlock;
+		}
 		ksplice_debug("%s: jump site %lx changed since %s\n", j->name,
 			      j->site, st->reverse ?
 			      "apply (a later update is stacked on it)" :
