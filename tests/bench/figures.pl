@@ -52,10 +52,11 @@ sub summary {
 		["whole stop_machine of an apply vs an empty one, 10,000 threads (median)",
 		 fmt(scaled($p->{10000}{stop_median_ns}, 1000), '%.0f') . ' µs vs ' .
 		 fmt(scaled($p->{10000}{empty_stop_median_ns}, 1000), '%.0f') . ' µs'],
-		["call of a patched function: unpatched / ksplice / livepatch",
-		 join(' / ', map { fmt($r->{call}{$_}{ns_per_call}) } qw(unpatched ksplice livepatch)) .
-		 ' ns: ksplice adds ' . fmt($r->{call}{ksplice_minus_unpatched_ns}) . ' ns, livepatch ' .
-		 fmt($r->{call}{livepatch_minus_unpatched_ns}) . ' ns'],
+		["call of a patched function: no update (median of the loops before, after undo, after livepatch) / ksplice / livepatch",
+		 join(' / ', map { fmt($_) } $r->{call}{baseline_ns_per_call},
+			map { $r->{call}{$_}{ns_per_call} } qw(ksplice livepatch)) .
+		 ' ns: ksplice adds ' . fmt($r->{call}{ksplice_minus_baseline_ns}) . ' ns, livepatch ' .
+		 fmt($r->{call}{livepatch_minus_baseline_ns}) . ' ns'],
 		["run-pre matching of a vmlinux/module update (min / median / max; goal ≤ 5 ms)",
 		 mmm({ runs => scalar @{$r->{match}{ns} || []}, %{$r->{match}} }, 'ns', 1e6, '%.2f') . ' ms'],
 		["apply latency, no thread in the function: ksplice / livepatch (median)",

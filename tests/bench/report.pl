@@ -123,6 +123,14 @@ sub call_figures {
 	my ($u, $k, $l) = map { $r{call}{$_}{ns_per_call} } qw(unpatched ksplice livepatch);
 	$r{call}{ksplice_minus_unpatched_ns} = (defined $u && defined $k) ? $k - $u : undef;
 	$r{call}{livepatch_minus_unpatched_ns} = (defined $u && defined $l) ? $l - $u : undef;
+	# The first loops of a boot run slower than the same code later on:
+	# the baseline is every loop with no update in place (before, after
+	# ksplice's undo, after livepatch's removal), not the first ones only.
+	my @none = map { col("call_$_", 0) } qw(unpatched undone after_livepatch);
+	my $b = defined median(@none) ? median(@none) / 1000 : undef;
+	$r{call}{baseline_ns_per_call} = $b;
+	$r{call}{ksplice_minus_baseline_ns} = (defined $b && defined $k) ? $k - $b : undef;
+	$r{call}{livepatch_minus_baseline_ns} = (defined $b && defined $l) ? $l - $b : undef;
 	$r{call}{livepatch_overhead_over_ksplice_overhead} =
 		(defined $u && defined $k && defined $l && $k - $u > 0) ? ($l - $u) / ($k - $u) : undef;
 }
