@@ -17,9 +17,16 @@
  * running, busy or only scanned conservatively at pre-check time.  Without
  * the probe, or when its table is full, every thread is visited and the
  * proofs alone spare the unwinds.
+ *
+ * The probe is not free either: registering and removing it rewrites the
+ * scheduler's hottest call site twice (text_poke_bp, three rounds of IPIs
+ * to every CPU each time) and waits for RCU grace periods, on every
+ * attempt.  Visiting a few hundred threads inside costs less than that
+ * disturbance, so the probe is used only above follow_min threads.
  */
 #include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -29,6 +36,11 @@
 
 /* Threads pre-checked per RCU read section, between two cond_resched(). */
 #define KSPLICE_PRECHECK_BATCH	64
+
+static unsigned int follow_min = 256;
+module_param(follow_min, uint, 0600);
+MODULE_PARM_DESC(follow_min,
+		 "follow context switches when more threads than this exist (0: always)");
 
 enum stack_verdict {
 	STACK_CLEAN,
@@ -280,11 +292,13 @@ void ksplice_stacks_precheck(struct ksplice_stack_check *sc)
 	 * Before the walk: a thread switched to after its check (or after
 	 * the collection missed it) must be on the visit list.
 	 */
-	ret = ksplice_threads_track(th);
-	if (ret)
-		ksplice_debug("stack pre-check: cannot follow context switches (%d), every thread is visited with the CPUs stopped\n",
-			      ret);
-	sc->tracking = !ret;
+	if (n > follow_min) {
+		ret = ksplice_threads_track(th);
+		if (ret)
+			ksplice_debug("stack pre-check: cannot follow context switches (%d), every thread is visited with the CPUs stopped\n",
+				      ret);
+		sc->tracking = !ret;
+	}
 	collect_threads(sc, max);
 
 	/*
@@ -312,7 +326,9 @@ void ksplice_stacks_precheck(struct ksplice_stack_check *sc)
 		      sc->nr_tasks, sc->pre_proven, sc->pre_running,
 		      sc->pre_busy, sc->pre_unreliable,
 		      sc->tracking ? "following context switches" :
-		      "not following context switches", sc->precheck_ns);
+		      n > follow_min ? "not following context switches" :
+		      "not following context switches (at most follow_min threads)",
+		      sc->precheck_ns);
 }
 
 /* After stop_machine: stop following, drop the references and the table. */
