@@ -221,18 +221,19 @@ static bool reloc_target(const struct ksplice_reloc *r, const u8 *field,
  * A string literal is matched by content at the address the code uses, a
  * piece at a time: the literal's length comes from the update.
  */
-static bool string_ok(const char *want, unsigned long S)
+static const char *string_differs(const char *want, unsigned long S)
 {
 	size_t len = strlen(want) + 1, n;
 	char buf[64];
 
 	for (; len; len -= n, want += n, S += n) {
 		n = min(len, sizeof(buf));
-		if (copy_from_kernel_nofault(buf, (void *)S, n) ||
-		    memcmp(buf, want, n))
-			return false;
+		if (copy_from_kernel_nofault(buf, (void *)S, n))
+			return "cannot be read";
+		if (memcmp(buf, want, n))
+			return "differs";
 	}
-	return true;
+	return NULL;
 }
 
 /*
@@ -412,13 +413,15 @@ static int bind_relocs(const struct site_cmp *m, struct list_head *tent)
 		if (off && m->mask[off - 1] == MASK_CALL)
 			S = call_dest(S);
 		if (sym->flags & KSPLICE_SYM_STRING) {
-			if (string_ok(ksplice_sym_name(sym), S))
+			const char *why = string_differs(ksplice_sym_name(sym), S);
+
+			if (!why)
 				continue;
-			ksplice_debug("%s @%lx: string at offset 0x%zx differs (%lx)\n",
-				      m->name, m->code, off, S);
+			ksplice_debug("%s @%lx: string at offset 0x%zx %s (%lx)\n",
+				      m->name, m->code, off, why, S);
 			scnprintf(match_note, sizeof(match_note),
-				  "the string referred to at offset 0x%zx differs",
-				  off);
+				  "the string referred to at offset 0x%zx %s",
+				  off, why);
 			return 0;
 		}
 		err = label_bind(ksplice_sym_label(sym), S, tent);

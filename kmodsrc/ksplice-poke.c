@@ -12,10 +12,19 @@
  * after it, so none can execute a stale byte.  An int3 hit meanwhile, in
  * any context, goes where the jump goes: the new code, which in both
  * directions is what runs until the switch is complete.
+ *
+ * The bytes are stored through a writable alias of each site's page(s),
+ * mapped before stop_machine: text_poke() would switch to its poking mm and
+ * back for each of the three steps, which is most of the pause (under QEMU
+ * TCG every mm switch also empties the vCPU's soft TLB).  A site whose
+ * alias could not be made is written with text_poke() as before.
  */
 #include <linux/kdebug.h>
 #include <linux/kprobes.h>
+#include <linux/mm.h>
 #include <linux/notifier.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
 #include <asm/sync_core.h>
 #include <asm/text-patching.h>
 #include "ksplice.h"
@@ -52,7 +61,61 @@ static struct notifier_block poke_nb = {
 	.priority = INT_MAX,
 };
 
-/* Before stop_machine: the jumps to write, and the int3 handler. */
+static struct page *text_page(unsigned long addr)
+{
+	/* Module text is mapped page by page; the kernel's is linear. */
+	if ((addr >= MODULES_VADDR && addr < MODULES_END) ||
+	    is_vmalloc_addr((void *)addr))
+		return vmalloc_to_page((void *)addr);
+	return virt_to_page((void *)addr);
+}
+
+/* A writable alias of the @len bytes at @site, or NULL. */
+static u8 *map_site(unsigned long site, size_t len, void **area)
+{
+	unsigned long first = site & PAGE_MASK;
+	struct page *pages[2];
+	unsigned int n = 1;
+
+	pages[0] = text_page(first);
+	if (((site + len - 1) & PAGE_MASK) != first) {
+		pages[1] = text_page(first + PAGE_SIZE);
+		n = 2;
+	}
+	if (!pages[0] || !pages[n - 1])
+		return NULL;
+	*area = vmap(pages, n, VM_MAP, PAGE_KERNEL);
+	return *area ? (u8 *)*area + (site & ~PAGE_MASK) : NULL;
+}
+
+/* Best effort: a site left without an alias gets text_poke(). */
+static void map_sites(struct ksplice_poke *pk)
+{
+	int i;
+
+	pk->maps = kcalloc(pk->nr_jumps, sizeof(*pk->maps), GFP_KERNEL);
+	if (!pk->maps)
+		return;
+	for (i = 0; i < pk->nr_jumps; i++)
+		pk->maps[i].bytes = map_site(pk->jumps[i].site,
+					     KSPLICE_POKE_MAX,
+					     &pk->maps[i].area);
+}
+
+static void unmap_sites(struct ksplice_poke *pk)
+{
+	int i;
+
+	if (!pk->maps)
+		return;
+	for (i = 0; i < pk->nr_jumps; i++)
+		if (pk->maps[i].area)
+			vunmap(pk->maps[i].area);
+	kfree(pk->maps);
+	pk->maps = NULL;
+}
+
+/* Before stop_machine: the jumps to write, their aliases, the int3 handler. */
 int ksplice_poke_begin(struct ksplice_poke *pk, const struct ksplice_jump *jumps,
 		       int nr_jumps)
 {
@@ -61,10 +124,13 @@ int ksplice_poke_begin(struct ksplice_poke *pk, const struct ksplice_jump *jumps
 	memset(pk, 0, sizeof(*pk));
 	pk->jumps = jumps;
 	pk->nr_jumps = nr_jumps;
+	map_sites(pk);
 	WRITE_ONCE(active_poke, pk);
 	ret = register_die_notifier(&poke_nb);
-	if (ret)
+	if (ret) {
 		WRITE_ONCE(active_poke, NULL);	/* no pk left behind */
+		unmap_sites(pk);
+	}
 	return ret;
 }
 
@@ -77,6 +143,7 @@ void ksplice_poke_end(struct ksplice_poke *pk)
 {
 	unregister_die_notifier(&poke_nb);
 	WRITE_ONCE(active_poke, NULL);
+	unmap_sites(pk);
 	if (atomic_read(&pk->hits))
 		ksplice_debug("int3: %d hits at the jump sites while they were written\n",
 			      atomic_read(&pk->hits));
@@ -120,6 +187,17 @@ static void poke_step(struct ksplice_poke *pk, int step)
 		cpu_relax();
 }
 
+/* @len bytes at @off into jump @i's site, through its alias if it has one. */
+static void store(struct ksplice_poke *pk, int i, size_t off, const u8 *src,
+		  size_t len)
+{
+	if (pk->maps && pk->maps[i].bytes) {
+		memcpy(pk->maps[i].bytes + off, src, len);
+		return;
+	}
+	ksplice_text_poke((void *)(pk->jumps[i].site + off), src, len);
+}
+
 /*
  * Write the first @len bytes of every site with @reverse ? saved : jmp in
  * three steps (see the top), calling @sync after each.
@@ -131,17 +209,18 @@ static void poke_sites(struct ksplice_poke *pk, size_t len, bool reverse,
 	const struct ksplice_jump *j;
 	int i;
 
-	for (i = 0, j = pk->jumps; i < pk->nr_jumps; i++, j++)
-		ksplice_text_poke((void *)j->site, &int3, INT3_INSN_SIZE);
+	if (WARN_ON_ONCE(len > KSPLICE_POKE_MAX))
+		return;
+	for (i = 0; i < pk->nr_jumps; i++)
+		store(pk, i, 0, &int3, INT3_INSN_SIZE);
 	sync(pk, 1);
 	for (i = 0, j = pk->jumps; i < pk->nr_jumps; i++, j++)
-		ksplice_text_poke((void *)(j->site + INT3_INSN_SIZE),
-				  (reverse ? j->saved : j->jmp) + INT3_INSN_SIZE,
-				  len - INT3_INSN_SIZE);
+		store(pk, i, INT3_INSN_SIZE,
+		      (reverse ? j->saved : j->jmp) + INT3_INSN_SIZE,
+		      len - INT3_INSN_SIZE);
 	sync(pk, 2);
 	for (i = 0, j = pk->jumps; i < pk->nr_jumps; i++, j++)
-		ksplice_text_poke((void *)j->site, reverse ? j->saved : j->jmp,
-				  INT3_INSN_SIZE);
+		store(pk, i, 0, reverse ? j->saved : j->jmp, INT3_INSN_SIZE);
 	sync(pk, 3);
 }
 

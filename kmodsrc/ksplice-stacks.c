@@ -109,16 +109,26 @@ static bool scan_stack(const struct ksplice_stack_check *sc,
 }
 
 /*
- * Unwind @t against the ranges.  *@unreliable tells that the unwinder
- * failed, so that a clean verdict comes from the conservative scan.
+ * Check @t's stack against the ranges.  *@unreliable tells that the
+ * unwinder failed, so that a clean verdict comes from the conservative scan.
+ *
+ * Every return address of a thread, and the ip saved by an interrupt or
+ * exception frame, is a word of its stack between its stack pointer and
+ * the stack's end.  So a stack with no word in a range is clean without
+ * an unwind: a scan of a few hundred words costs a small fraction of an
+ * ORC walk.  A word in a range may be a stale local, not a return
+ * address: the unwind decides.
  */
-static enum stack_verdict check_stack(const struct ksplice_stack_check *sc,
+static enum stack_verdict check_stack(struct ksplice_stack_check *sc,
 				      struct task_struct *t, bool *unreliable,
 				      const char **name, unsigned long *addr)
 {
 	struct unwind_state state;
 
 	*unreliable = false;
+	if (!scan_stack(sc, t, name, addr))
+		return STACK_CLEAN;
+	sc->unwinds++;
 	for (unwind_start(&state, t, NULL, NULL); !unwind_done(&state);
 	     unwind_next_frame(&state)) {
 		*addr = unwind_get_return_address(&state);
@@ -131,8 +141,7 @@ static enum stack_verdict check_stack(const struct ksplice_stack_check *sc,
 	return scan_stack(sc, t, name, addr) ? STACK_SUSPECT : STACK_CLEAN;
 }
 
-static bool task_busy(const struct ksplice_stack_check *sc,
-		      struct task_struct *t)
+static bool task_busy(struct ksplice_stack_check *sc, struct task_struct *t)
 {
 	const char *name = NULL;
 	unsigned long addr = 0;
@@ -276,6 +285,7 @@ void ksplice_stacks_precheck(struct ksplice_stack_check *sc)
 	sc->nr_tasks = 0;
 	sc->pre_proven = sc->pre_running = 0;
 	sc->pre_busy = sc->pre_unreliable = 0;
+	sc->unwinds = 0;
 	rcu_read_lock();
 	for_each_process_thread(g, t)
 		n++;
@@ -322,9 +332,9 @@ void ksplice_stacks_precheck(struct ksplice_stack_check *sc)
 	}
 	rcu_read_unlock();
 	sc->precheck_ns = ktime_get_ns() - t0;
-	ksplice_debug("stack pre-check: %d threads, %d proven, %d running, %d busy, %d unwound unreliably, %s (%llu ns)\n",
+	ksplice_debug("stack pre-check: %d threads, %d proven, %d running, %d busy, %d unwound (%d unreliably), %s (%llu ns)\n",
 		      sc->nr_tasks, sc->pre_proven, sc->pre_running,
-		      sc->pre_busy, sc->pre_unreliable,
+		      sc->pre_busy, sc->unwinds, sc->pre_unreliable,
 		      sc->tracking ? "following context switches" :
 		      n > follow_min ? "not following context switches" :
 		      "not following context switches (at most follow_min threads)",
@@ -384,8 +394,9 @@ static bool busy_visited(struct ksplice_stack_check *sc)
 		if (stopped_task_busy(sc, pf->task))
 			busy = true;	/* go on: report every conflict */
 	}
-	ksplice_debug("stack check: %d threads unchanged since the pre-check, %d unwound, %d of them idle (%d visited: switched to since, or not proven)\n",
-		      sc->skipped, sc->checked, sc->idle_checked, sc->visited);
+	ksplice_debug("stack check: %d threads unchanged since the pre-check, %d checked, %d of them idle, %d unwound (%d visited: switched to since, or not proven)\n",
+		      sc->skipped, sc->checked, sc->idle_checked, sc->unwinds,
+		      sc->visited);
 	return busy;
 }
 
@@ -422,8 +433,9 @@ static bool busy_every_thread(struct ksplice_stack_check *sc)
 		if (t && visit_busy(sc, t))
 			busy = true;
 	}
-	ksplice_debug("stack check: %d threads unchanged since the pre-check, %d unwound, %d of them idle (%d visited: every thread, %s)\n",
-		      sc->skipped, sc->checked, sc->idle_checked, sc->visited,
+	ksplice_debug("stack check: %d threads unchanged since the pre-check, %d checked, %d of them idle, %d unwound (%d visited: every thread, %s)\n",
+		      sc->skipped, sc->checked, sc->idle_checked, sc->unwinds,
+		      sc->visited,
 		      !th->slots ? "no table" : !sc->tracking ?
 		      "context switches not followed" : "table full");
 	return busy;
@@ -433,6 +445,7 @@ static bool busy_every_thread(struct ksplice_stack_check *sc)
 bool ksplice_stacks_busy(struct ksplice_stack_check *sc)
 {
 	sc->skipped = sc->checked = sc->visited = sc->idle_checked = 0;
+	sc->unwinds = 0;
 	if (sc->tracking && !READ_ONCE(sc->threads.overflow))
 		return busy_visited(sc);
 	return busy_every_thread(sc);

@@ -239,9 +239,19 @@ int ksplice_reverse(void);
 int ksplice_call_hooks(int kind);
 
 /* ksplice-poke.c: writing the jumps inside stop_machine */
+/* The longest write of a site: a jump (an ENDBR is shorter). */
+#define KSPLICE_POKE_MAX	KSPLICE_JMP_LEN
+
+/* A writable alias of one site, made before stop_machine. */
+struct ksplice_poke_map {
+	void *area;			/* the vmap, NULL: none */
+	u8 *bytes;			/* the site in @area, NULL: text_poke */
+};
+
 struct ksplice_poke {
 	const struct ksplice_jump *jumps;
 	int nr_jumps;
+	struct ksplice_poke_map *maps;	/* one per jump, or NULL */
 	int followers;			/* CPUs waiting for the steps */
 	atomic_t arrived;		/* CPUs in the callback so far */
 	atomic_t step;
@@ -317,6 +327,7 @@ struct ksplice_stack_check {
 	u64 precheck_ns;
 	int skipped, checked, visited;	/* inside stop_machine */
 	int idle_checked;		/* of them, idle threads (swapper/N) */
+	int unwinds;			/* stacks with a word in a range */
 };
 
 void ksplice_stacks_precheck(struct ksplice_stack_check *sc);

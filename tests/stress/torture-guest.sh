@@ -13,6 +13,7 @@ mkdir -p "$log"
 rm -f "$log"/*
 
 . "$top/tests/lib/guest.sh"
+. "$top/tests/lib/hold-sched-switch.sh"
 
 dmesg -c >/dev/null
 cat /proc/cmdline > "$log/old"
