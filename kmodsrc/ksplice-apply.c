@@ -12,6 +12,7 @@
  */
 #include <linux/delay.h>
 #include <linux/ktime.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/stop_machine.h>
 #include <linux/uaccess.h>
@@ -82,12 +83,25 @@ static int site_holds(const struct ksplice_jump *j, const u8 *bytes)
 	return memcmp(now, bytes, sizeof(now)) ? -EBUSY : 0;
 }
 
+/*
+ * The CPU's own cycle counter times the callback, which runs on one CPU
+ * with interrupts off.  ktime_get_ns() reads the clocksource, the HPET
+ * where the TSC is not trusted (QEMU TCG guests): tens of us a read there,
+ * so five reads were a good part of the pause they measured.  Nor
+ * local_clock(): with the TSC unstable it is clamped to the last tick's
+ * window, and no tick comes with interrupts off.
+ */
+static u64 cb_clock(void)
+{
+	return sched_clock();
+}
+
 /* Every CPU runs it; one checks and writes while the others wait. */
 static int stop_cb(void *data)
 {
 	struct ksplice_stop *st = data;
 	struct ksplice_update *u = &ksplice_update;
-	u64 t0 = ktime_get_ns(), t1;
+	u64 t0 = cb_clock(), t1;
 	int i;
 
 	if (!ksplice_poke_lead(&st->poke)) {
@@ -110,7 +124,7 @@ static int stop_cb(void *data)
 		st->result = KSPLICE_CODE_BUSY;
 		goto unlock;
 	}
-	st->stacks_ns = ktime_get_ns() - t0;
+	st->stacks_ns = cb_clock() - t0;
 	for (i = 0; i < u->nr_jumps; i++) {
 		const struct ksplice_jump *j = &u->jumps[i];
 		int ret = site_holds(j, st->reverse ? j->jmp : j->saved);
@@ -137,9 +151,9 @@ static int stop_cb(void *data)
 		st->result = KSPLICE_CALL_FAILED;
 		goto unlock;
 	}
-	t1 = ktime_get_ns();
+	t1 = cb_clock();
 	ksplice_poke_write(&st->poke, st->reverse);
-	st->jumps_ns = ktime_get_ns() - t1;
+	st->jumps_ns = cb_clock() - t1;
 	ksplice_call_hooks(st->reverse ? KSPLICE_HOOK_REVERSE :
 			   KSPLICE_HOOK_APPLY);
 	st->result = KSPLICE_OK;
@@ -147,7 +161,7 @@ unlock:
 	mutex_unlock(ksplice_text_mutex);
 out:
 	ksplice_poke_release(&st->poke);
-	u->pause_ns = ktime_get_ns() - t0;
+	u->pause_ns = cb_clock() - t0;
 	return 0;
 }
 
