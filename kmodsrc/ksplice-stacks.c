@@ -21,8 +21,11 @@
  * The probe is not free either: registering and removing it rewrites the
  * scheduler's hottest call site twice (text_poke_bp, three rounds of IPIs
  * to every CPU each time) and waits for RCU grace periods, on every
- * attempt.  Visiting a few hundred threads inside costs less than that
- * disturbance, so the probe is used only above follow_min threads.
+ * attempt; and QEMU's multi-threaded TCG cannot take that rewrite while
+ * another vCPU runs the site (tests/vm/tracepoint-churn).  With a few
+ * hundred threads, visiting them all inside costs the pause a few tens of
+ * microseconds on hardware, so the probe is used only above follow_min
+ * threads.
  */
 #include <linux/ktime.h>
 #include <linux/mm.h>
